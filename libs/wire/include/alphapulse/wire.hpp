@@ -1,0 +1,17 @@
+#pragma once
+// The wire protocol: everything a service needs to read and write frames.
+#include "alphapulse/wire/crc32.hpp"
+#include "alphapulse/wire/discovery.hpp"
+#include "alphapulse/wire/endian.hpp"
+#include "alphapulse/wire/enums.hpp"
+#include "alphapulse/wire/error.hpp"
+#include "alphapulse/wire/extensions.hpp"
+#include "alphapulse/wire/frame.hpp"
+#include "alphapulse/wire/header.hpp"
+#include "alphapulse/wire/instrument_id.hpp"
+#include "alphapulse/wire/layout.hpp"
+#include "alphapulse/wire/message_type.hpp"
+#include "alphapulse/wire/messages.hpp"
+#include "alphapulse/wire/order_book.hpp"
+#include "alphapulse/wire/tlv.hpp"
+#include "alphapulse/wire/venue.hpp"

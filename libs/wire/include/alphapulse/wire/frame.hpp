@@ -1,0 +1,95 @@
+#pragma once
+// Frames: validation and zero-copy reading of what arrives on a stream.
+//
+// A frame is the 32-byte header plus payload_size bytes (W2). Validation
+// runs in three steps, cheapest first, each usable on its own:
+//   frameLength()  framing only: is a whole frame here, may the stream go on?
+//   parseFrame()   the above, the checksum when asked, the layout of the
+//                  type, and the variable parts (TLV, discovery, text)
+//   XxxView::parse (messages.hpp) the same for one known type, inline
+// Nothing here allocates or throws.
+#include <cstddef>
+#include <cstdint>
+
+#include "alphapulse/wire/crc32.hpp"
+#include "alphapulse/wire/endian.hpp"
+#include "alphapulse/wire/error.hpp"
+#include "alphapulse/wire/header.hpp"
+#include "alphapulse/wire/layout.hpp"
+
+namespace alphapulse::wire {
+
+struct ParseOptions {
+    bool verifyChecksum = true;
+    std::uint32_t maxPayload = header::DEFAULT_MAX_PAYLOAD;
+};
+
+/// A frame in someone else's buffer. Cheap to copy; the bytes must outlive it.
+class FrameView {
+public:
+    FrameView() = default;
+    /// @pre `size` bytes readable, size >= 32 (parseFrame guarantees it).
+    FrameView(const std::uint8_t* data, std::size_t size) noexcept : m_data(data), m_size(size) {}
+
+    [[nodiscard]] const std::uint8_t* data() const noexcept { return m_data; }
+    [[nodiscard]] std::size_t size() const noexcept { return m_size; }
+    [[nodiscard]] const std::uint8_t* payload() const noexcept { return m_data + header::SIZE; }
+
+    [[nodiscard]] std::uint8_t messageType() const noexcept { return m_data[header::MESSAGE_TYPE_OFFSET]; }
+    [[nodiscard]] std::uint8_t version() const noexcept { return m_data[header::VERSION_OFFSET]; }
+    [[nodiscard]] std::uint8_t source() const noexcept { return m_data[header::SOURCE_OFFSET]; }
+    [[nodiscard]] std::uint8_t flags() const noexcept { return m_data[header::FLAGS_OFFSET]; }
+    [[nodiscard]] std::uint32_t payloadSize() const noexcept {
+        return loadLe<std::uint32_t>(m_data + header::PAYLOAD_SIZE_OFFSET);
+    }
+    [[nodiscard]] std::uint64_t sequence() const noexcept {
+        return loadLe<std::uint64_t>(m_data + header::SEQUENCE_OFFSET);
+    }
+    [[nodiscard]] std::uint64_t timestamp() const noexcept {
+        return loadLe<std::uint64_t>(m_data + header::TIMESTAMP_OFFSET);
+    }
+    [[nodiscard]] std::uint32_t checksum() const noexcept {
+        return loadLe<std::uint32_t>(m_data + header::CHECKSUM_OFFSET);
+    }
+    [[nodiscard]] Domain domain() const noexcept { return domainOf(messageType()); }
+    [[nodiscard]] MessageHeader header() const noexcept { return MessageHeader::read(m_data); }
+    [[nodiscard]] bool checksumMatches() const noexcept { return frameChecksum(m_data, m_size) == checksum(); }
+
+private:
+    const std::uint8_t* m_data = nullptr;
+    std::size_t m_size = 0;
+};
+
+/// Framing only. The length of the whole frame at `data`, or:
+///  - Truncated: not all of it is here yet (on a stream: read more);
+///  - BadMagic / PayloadTooLarge: the stream cannot be resynchronised.
+[[nodiscard]] inline Expected<std::size_t> frameLength(const std::uint8_t* data, std::size_t available,
+                                                       std::uint32_t maxPayload = header::DEFAULT_MAX_PAYLOAD) noexcept {
+    if (available < header::SIZE) return WireError::Truncated;
+    if (loadLe<std::uint32_t>(data + header::MAGIC_OFFSET) != header::MAGIC) return WireError::BadMagic;
+    const std::uint32_t payload = loadLe<std::uint32_t>(data + header::PAYLOAD_SIZE_OFFSET);
+    if (payload > maxPayload) return WireError::PayloadTooLarge;
+    const std::size_t total = header::SIZE + payload;
+    if (available < total) return WireError::Truncated;
+    return total;
+}
+
+/// Whole validation of the frame at the start of `data`: framing, checksum
+/// (when asked), a built-in layout for (type, version), and that layout's
+/// size rule and content rules. The view covers exactly one frame; bytes
+/// after it are left alone.
+[[nodiscard]] Expected<FrameView> parseFrame(const std::uint8_t* data, std::size_t available,
+                                             const ParseOptions& options = {}) noexcept;
+
+/// Content rules of a layout for a frame already delimited (size rule, text
+/// fields, TLV, discovery and level sections). parseFrame calls it; so do
+/// typed views whose layout has variable parts or text.
+[[nodiscard]] WireError validateBody(const MessageLayout& layout, const std::uint8_t* frame,
+                                     std::size_t frameLen) noexcept;
+
+/// Writes the W3 checksum into a complete frame.
+inline void sealFrame(std::uint8_t* frame, std::size_t frameLen) noexcept {
+    storeLe<std::uint32_t>(frame + header::CHECKSUM_OFFSET, frameChecksum(frame, frameLen));
+}
+
+} // namespace alphapulse::wire
