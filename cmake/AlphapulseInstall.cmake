@@ -6,7 +6,7 @@ include(CMakePackageConfigHelpers)
 get_property(_libs GLOBAL PROPERTY ALPHAPULSE_LIBRARIES)
 get_property(_incs GLOBAL PROPERTY ALPHAPULSE_INCLUDE_DIRS)
 
-install(TARGETS ${_libs} alphapulse_warnings EXPORT alphapulseTargets
+install(TARGETS ${_libs} EXPORT alphapulseTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what building, testing and running alphapulse needs on a fresh
+# Debian 12 machine: Debian packages only, through apt-get.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config git python3
+  clang libclang-rt-14-dev            # libFuzzer targets
+  libisal-dev                         # CRC-32 (W3)
+  libcrypto++-dev                     # Keccak-256 for EIP-55 address checksums
+  nlohmann-json3-dev libcli11-dev     # the alphapulse command line
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libprotobuf-dev protobuf-compiler   # serializer peer in the benchmarks
+  zlib1g-dev                          # zlib crc32, the reference the benchmarks compare with
+  socat                               # a plain consumer in the tests
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

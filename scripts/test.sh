@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite: set up this machine, build, run every test; then the
+# unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer, and
+# each libFuzzer target for a short bounded time.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+"$ROOT/scripts/setup.sh"
+
+echo "== build and test (RelWithDebInfo)"
+"$ROOT/scripts/build.sh" "$ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+ctest --test-dir "$ROOT/build" -j "$(nproc)" --output-on-failure --timeout 300
+
+echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+"$ROOT/scripts/build.sh" "$ROOT/build-asan" -DCMAKE_BUILD_TYPE=Debug -DALPHAPULSE_SANITIZE=address,undefined \
+  -DALPHAPULSE_BENCHMARKS=OFF -DALPHAPULSE_INSTALL=OFF
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir "$ROOT/build-asan" -j "$(nproc)" --output-on-failure --timeout 600 -L unit
+
+echo "== fuzz targets (${FUZZ_SECONDS:-15} s each)"
+FUZZ_SECONDS=${FUZZ_SECONDS:-15} "$ROOT/scripts/fuzz.sh"
+
+echo "== the whole suite passed"
