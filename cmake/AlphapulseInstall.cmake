@@ -11,7 +11,6 @@ install(TARGETS ${_libs} EXPORT alphapulseTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(TARGETS alphapulse RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 foreach(_inc IN LISTS _incs)
   install(DIRECTORY ${_inc}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 endforeach()
@@ -25,5 +24,8 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/alphapulseConfigVersion.c
 install(FILES ${PROJECT_BINARY_DIR}/alphapulseConfig.cmake ${PROJECT_BINARY_DIR}/alphapulseConfigVersion.cmake
   DESTINATION ${_cmakedir})
 
+# The .pc file finds the prefix relative to itself (works with --prefix and DESTDIR).
+file(RELATIVE_PATH ALPHAPULSE_PC_TO_PREFIX "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
+string(REGEX REPLACE "/$" "" ALPHAPULSE_PC_TO_PREFIX "${ALPHAPULSE_PC_TO_PREFIX}")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/alphapulse.pc.in ${PROJECT_BINARY_DIR}/alphapulse.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/alphapulse.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

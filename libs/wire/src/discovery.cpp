@@ -3,6 +3,7 @@
 #include <array>
 
 #include "alphapulse/wire/detail/text.hpp"
+#include "alphapulse/wire/utf8.hpp"
 
 namespace alphapulse::wire {
 namespace {
@@ -37,7 +38,7 @@ WireError validateDiscovery(const std::uint8_t* frame, std::size_t frameLen) noe
     const std::size_t symbolLen = frame[L::OFFSET_symbol_len];
     const std::size_t metadataLen = loadLe<std::uint16_t>(frame + L::OFFSET_metadata_len);
     if (frameLen != L::SIZE + symbolLen + metadataLen) return WireError::BadLength;
-    if (!detail::isValidUtf8(frame + L::SIZE, symbolLen)) return WireError::InvalidUtf8;
+    if (!isValidUtf8(frame + L::SIZE, symbolLen)) return WireError::InvalidUtf8;
 
     const std::uint8_t* meta = frame + L::SIZE + symbolLen;
     if (const auto err = validateTlv(meta, metadataLen, &findDiscoveryMetaLayout); err != WireError::Ok) return err;
@@ -53,7 +54,7 @@ WireError validateDiscovery(const std::uint8_t* frame, std::size_t frameLen) noe
             if (isAddressKeyed(id) && !addressMatches(id, entry.value)) return WireError::IdMismatch;
             break;
         case DiscoveryMeta::Name:
-            if (!detail::isValidUtf8(entry.value, entry.length)) return WireError::InvalidUtf8;
+            if (!isValidUtf8(entry.value, entry.length)) return WireError::InvalidUtf8;
             break;
         case DiscoveryMeta::PoolTokens: {
             const auto pool = *PoolTokensMetaView::of(entry);
@@ -128,8 +129,7 @@ std::optional<PoolTokensMetaView> DiscoveryView::poolTokens() const noexcept {
 Expected<std::size_t> buildDiscovery(std::uint8_t* buffer, std::size_t capacity, const DiscoveryInfo& info,
                                      std::uint8_t source, std::uint64_t sequence, std::uint64_t timestamp) noexcept {
     if (info.symbol.size() > 0xFF || info.name.size() > TLV_MAX_VALUE) return WireError::ValueOutOfRange;
-    if (!detail::isValidUtf8(reinterpret_cast<const std::uint8_t*>(info.symbol.data()), info.symbol.size()) ||
-        !detail::isValidUtf8(reinterpret_cast<const std::uint8_t*>(info.name.data()), info.name.size())) {
+    if (!isValidUtf8(info.symbol) || !isValidUtf8(info.name)) {
         return WireError::InvalidUtf8;
     }
     if (info.address && isAddressKeyed(info.id) && !addressMatches(info.id, info.address->data())) {

@@ -1,6 +1,7 @@
 #include "alphapulse/wire/frame.hpp"
 
 #include "alphapulse/wire/detail/text.hpp"
+#include "alphapulse/wire/utf8.hpp"
 #include "alphapulse/wire/discovery.hpp"
 #include "alphapulse/wire/extensions.hpp"
 #include "alphapulse/wire/messages.hpp"
@@ -16,15 +17,16 @@ WireError validateText(const std::uint8_t* p, std::size_t size) noexcept {
     for (std::size_t i = len; i < size; ++i) {
         if (p[i] != 0) return WireError::InvalidUtf8;
     }
-    return detail::isValidUtf8(p, len) ? WireError::Ok : WireError::InvalidUtf8;
+    return isValidUtf8(p, len) ? WireError::Ok : WireError::InvalidUtf8;
 }
 
 } // namespace
 
 WireError validateBody(const MessageLayout& layout, const std::uint8_t* frame, std::size_t frameLen) noexcept {
     if (frameLen < layout.size) return WireError::BadSize;
-    for (const FieldDescriptor& field : layout.fields) {
-        if (field.kind == FieldKind::Text) {
+    if (layout.hasText) {
+        for (const FieldDescriptor& field : layout.fields) {
+            if (field.kind != FieldKind::Text) continue;
             if (const auto err = validateText(frame + field.offset, field.size); err != WireError::Ok) return err;
         }
     }
@@ -32,11 +34,8 @@ WireError validateBody(const MessageLayout& layout, const std::uint8_t* frame, s
     case SizeRule::Fixed:
         return frameLen == layout.size ? WireError::Ok : WireError::BadSize;
     case SizeRule::Tlv: {
-        const FieldDescriptor* offsetField = findField(layout, "tlv_offset");
-        const FieldDescriptor* lengthField = findField(layout, "tlv_length");
-        if (offsetField == nullptr || lengthField == nullptr) return WireError::BadTlv;
-        const auto tlvOffset = loadLe<std::uint16_t>(frame + offsetField->offset);
-        const auto tlvLength = loadLe<std::uint16_t>(frame + lengthField->offset);
+        const auto tlvOffset = loadLe<std::uint16_t>(frame + layout.ruleFieldA);
+        const auto tlvLength = loadLe<std::uint16_t>(frame + layout.ruleFieldB);
         if (tlvOffset != layout.size) return WireError::BadTlv;
         if (frameLen != static_cast<std::size_t>(layout.size) + tlvLength) return WireError::BadSize;
         return validateTlv(frame + layout.size, tlvLength, &findExtensionLayout);
@@ -44,8 +43,8 @@ WireError validateBody(const MessageLayout& layout, const std::uint8_t* frame, s
     case SizeRule::Discovery:
         return validateDiscovery(frame, frameLen);
     case SizeRule::Levels: {
-        const auto bids = loadLe<std::uint16_t>(frame + OrderBookLayout::OFFSET_bid_count);
-        const auto asks = loadLe<std::uint16_t>(frame + OrderBookLayout::OFFSET_ask_count);
+        const auto bids = loadLe<std::uint16_t>(frame + layout.ruleFieldA);
+        const auto asks = loadLe<std::uint16_t>(frame + layout.ruleFieldB);
         const std::size_t expected = layout.size + (static_cast<std::size_t>(bids) + asks) * BookLevel::SIZE;
         return frameLen == expected ? WireError::Ok : WireError::BadLength;
     }

@@ -91,7 +91,10 @@ Expected<InstrumentId> InstrumentId::stock(VenueId venue, std::string_view ticke
 Expected<InstrumentId> InstrumentId::symbol(VenueId venue, AssetType type, std::string_view text) noexcept {
     const VenueInfo* info = findVenue(static_cast<std::uint16_t>(venue));
     if (info == nullptr) return WireError::UnknownVenue;
-    if (!isSymbolAssetType(static_cast<std::uint8_t>(type))) return WireError::UnknownAssetType;
+    // The packed-symbol bit is ours to set, never the caller's.
+    if ((static_cast<std::uint8_t>(type) & PACKED_SYMBOL) != 0 || !isSymbolAssetType(static_cast<std::uint8_t>(type))) {
+        return WireError::UnknownAssetType;
+    }
     if (!venueAcceptsSymbols(*info)) return WireError::WrongVenueKind;
     bool packed = false;
     const auto value = packSymbol(text, packed);

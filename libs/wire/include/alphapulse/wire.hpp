@@ -14,4 +14,5 @@
 #include "alphapulse/wire/messages.hpp"
 #include "alphapulse/wire/order_book.hpp"
 #include "alphapulse/wire/tlv.hpp"
+#include "alphapulse/wire/utf8.hpp"
 #include "alphapulse/wire/venue.hpp"

@@ -2,7 +2,9 @@
 // CRC-32 of W3: the zlib / crc32fast polynomial (reflected 0xEDB88320,
 // init and final xor 0xFFFFFFFF; crc32("123456789") == 0xCBF43926),
 // computed with ISA-L's crc32_gzip_refl, which gives zlib's result about
-// fifteen times faster on a 64-byte frame.
+// eleven times faster on 64 bytes. frameChecksum has its own one-pass
+// PCLMULQDQ path for frames of 48-192 bytes (see crc32.cpp): ~8.5 ns for a
+// 64-byte frame instead of ~12.5 ns for two ISA-L calls.
 #include <cstddef>
 #include <cstdint>
 

@@ -115,10 +115,20 @@ struct text {
         while (len < N && p[len] != 0) ++len;
         return Value{reinterpret_cast<const char*>(p), len};
     }
-    /// Truncates to N bytes; builders check the length first (text fields are
-    /// validated as UTF-8 on receipt, so a cut mid-character is refused there).
+    /// Writes at most N bytes: a longer text is cut at a character boundary,
+    /// and at its first NUL, so a builder never writes a text field that a
+    /// receiver would refuse. (The JSON encoder refuses such texts instead.)
     static void store(std::uint8_t* p, Value v) noexcept {
-        const std::size_t len = v.size() < N ? v.size() : N;
+        std::size_t len = v.size() < N ? v.size() : N;
+        if (len < v.size()) {
+            while (len > 0 && (static_cast<std::uint8_t>(v[len]) & 0xC0) == 0x80) --len; // v[len] continues a character
+        }
+        for (std::size_t i = 0; i < len; ++i) {
+            if (v[i] == '\0') {
+                len = i;
+                break;
+            }
+        }
         std::memcpy(p, v.data(), len);
         std::memset(p + len, 0, N - len);
     }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <utility>
 
 #include "alphapulse/wire/field.hpp"
 #include "alphapulse/wire/message_type.hpp"
@@ -28,7 +29,34 @@ struct MessageLayout {
     std::uint16_t size; ///< fixed part, header included
     SizeRule rule;
     std::span<const FieldDescriptor> fields; ///< after the header, in wire order
+    bool hasText = false; ///< some field is Text (validated as UTF-8 on receipt)
+    /// Offsets of the two fields the size rule reads: tlv_offset/tlv_length
+    /// (Tlv), symbol_len/metadata_len (Discovery), bid_count/ask_count
+    /// (Levels); 0 for Fixed and Opaque.
+    std::uint16_t ruleFieldA = 0;
+    std::uint16_t ruleFieldB = 0;
 };
+
+/// The offset of field `name` in `fields`, or 0 (usable at compile time).
+[[nodiscard]] constexpr std::uint16_t fieldOffsetByName(std::span<const FieldDescriptor> fields,
+                                                        std::string_view name) noexcept {
+    for (const auto& f : fields) {
+        if (f.name == name) return f.offset;
+    }
+    return 0;
+}
+
+/// The names of the two fields a size rule reads (see ruleFieldA/B).
+[[nodiscard]] constexpr std::pair<std::string_view, std::string_view> ruleFieldNames(SizeRule rule) noexcept {
+    switch (rule) {
+    case SizeRule::Tlv: return {"tlv_offset", "tlv_length"};
+    case SizeRule::Discovery: return {"symbol_len", "metadata_len"};
+    case SizeRule::Levels: return {"bid_count", "ask_count"};
+    case SizeRule::Fixed:
+    case SizeRule::Opaque: break;
+    }
+    return {};
+}
 
 /// The built-in layout for (type, version), or nullptr. O(1).
 [[nodiscard]] const MessageLayout* findLayout(std::uint8_t type, std::uint8_t version) noexcept;

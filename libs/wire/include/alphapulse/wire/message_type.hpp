@@ -42,6 +42,7 @@ enum class MessageType : std::uint8_t {
     Snapshot = 101,
     Error = 102,
     ConfigUpdate = 103,
+    Subscribe = 104, ///< ours: a client tells its relay which types to send it (R1)
     // Custom (200-255): 200 is the generic opaque custom message; the rest
     // are registered at run time.
     Custom = 200,

@@ -405,6 +405,16 @@ ALPHAPULSE_DEFINE_MESSAGE(Error, Error, 1, Fixed, ALPHAPULSE_ERROR)
     X(_padding, ft::pad<3>)
 ALPHAPULSE_DEFINE_MESSAGE(ConfigUpdate, ConfigUpdate, 1, Fixed, ALPHAPULSE_CONFIG_UPDATE)
 
+/// Sent by a client to its relay (never forwarded): from now on, send me
+/// only these message types. Bit t of message_types (byte t / 8, bit t % 8)
+/// selects type t; all zero = send me nothing (a pure producer). A client
+/// that never subscribes receives every type of the relay's domain.
+#define ALPHAPULSE_SUBSCRIBE(X)        \
+    X(message_types, ft::bytes<32>)    \
+    X(flags, ft::u8)                   \
+    X(_padding, ft::pad<7>)
+ALPHAPULSE_DEFINE_MESSAGE(Subscribe, Subscribe, 1, Fixed, ALPHAPULSE_SUBSCRIBE)
+
 // ===================== Custom (200) =====================
 
 /// The generic custom message: an opaque payload. Types 201-255 (and new
@@ -441,6 +451,7 @@ static_assert(OrderCancelLayout::SIZE == 64 && OrderModifyLayout::SIZE == 80);
 static_assert(ExecutionReportLayout::SIZE == 112 && HeartbeatLayout::SIZE == 64);
 static_assert(SnapshotLayout::SIZE == 56 && ErrorLayout::SIZE == 96);
 static_assert(ConfigUpdateLayout::SIZE == 80 && CustomLayout::SIZE == 32);
+static_assert(SubscribeLayout::SIZE == 72);
 
 /// Price level of an OrderBook message.
 struct BookLevel {

@@ -106,7 +106,12 @@ constexpr bool anyText(const std::array<FieldDescriptor, N>& fields) {
             RULE != ::alphapulse::wire::SizeRule::Fixed || ::alphapulse::wire::detail::anyText(FIELD_TABLE);   \
         static constexpr ::alphapulse::wire::MessageLayout INFO{                                               \
             static_cast<std::uint8_t>(TYPE), VERSION, NAME, DOMAIN, static_cast<std::uint16_t>(SIZE), RULE,    \
-            FIELD_TABLE};                                                                                      \
+            FIELD_TABLE, ::alphapulse::wire::detail::anyText(FIELD_TABLE),                                     \
+            ::alphapulse::wire::fieldOffsetByName(FIELD_TABLE, ::alphapulse::wire::ruleFieldNames(RULE).first),  \
+            ::alphapulse::wire::fieldOffsetByName(FIELD_TABLE, ::alphapulse::wire::ruleFieldNames(RULE).second)}; \
+        static_assert(RULE == ::alphapulse::wire::SizeRule::Fixed || RULE == ::alphapulse::wire::SizeRule::Opaque || \
+                          (INFO.ruleFieldA != 0 && INFO.ruleFieldB != 0),                                      \
+                      "a variable-size layout needs the two fields its size rule reads");                      \
     };                                                                                                         \
     class Name##View {                                                                                         \
     public:                                                                                                    \

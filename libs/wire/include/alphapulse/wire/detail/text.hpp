@@ -26,8 +26,4 @@ namespace alphapulse::wire::detail {
     return -1;
 }
 
-/// True when `text` is well-formed UTF-8 (no overlongs, no surrogates,
-/// nothing above U+10FFFF).
-[[nodiscard]] bool isValidUtf8(const std::uint8_t* text, std::size_t len) noexcept;
-
 } // namespace alphapulse::wire::detail
