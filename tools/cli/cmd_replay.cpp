@@ -1,7 +1,6 @@
 // alphapulse replay: the real sample data as frames on stdout.
 //
 //   alphapulse replay [--data DIR] [--rate N] | alphapulse decode
-#include <CLI/CLI.hpp>
 #include <unistd.h>
 
 #include <chrono>
@@ -9,6 +8,8 @@
 #include <iostream>
 #include <thread>
 
+#include "cli11.hpp"
+#include "commands.hpp"
 #include "sample_data.hpp"
 
 namespace alphapulse::cli {

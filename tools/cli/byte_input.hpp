@@ -1,0 +1,50 @@
+#pragma once
+// Bytes from a file or stdin, read incrementally into a bounded buffer.
+//
+// `alphapulse decode` sits at the end of pipes such as
+// `socat UNIX-CONNECT:sock - | alphapulse decode`: it must print each frame
+// as soon as its bytes are in, so it reads only when the buffered bytes do
+// not hold what it needs next, and the buffer never grows past the largest
+// frame it accepts plus one read.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace alphapulse::cli {
+
+class ByteInput {
+public:
+    /// "-" or empty reads stdin; anything else is a file path. Check ok().
+    explicit ByteInput(const std::string& path);
+    ~ByteInput();
+    ByteInput(const ByteInput&) = delete;
+    ByteInput& operator=(const ByteInput&) = delete;
+
+    [[nodiscard]] bool ok() const noexcept { return m_fd >= 0; }
+    [[nodiscard]] const std::string& error() const noexcept { return m_error; }
+
+    /// Reads until at least `n` bytes are buffered; false when the input ends
+    /// (or fails) first. Never reads when they already are.
+    bool require(std::size_t n);
+
+    [[nodiscard]] const std::uint8_t* data() const noexcept { return m_buffer.data() + m_begin; }
+    [[nodiscard]] std::size_t size() const noexcept { return m_end - m_begin; }
+    /// Offset in the input of data()[0].
+    [[nodiscard]] std::size_t offset() const noexcept { return m_offset; }
+    void consume(std::size_t n) noexcept;
+
+private:
+    static constexpr std::size_t CHUNK = 64 * 1024;
+
+    int m_fd = -1;
+    bool m_owned = false;
+    bool m_eof = false;
+    std::string m_error;
+    std::vector<std::uint8_t> m_buffer;
+    std::size_t m_begin = 0;
+    std::size_t m_end = 0;
+    std::size_t m_offset = 0;
+};
+
+} // namespace alphapulse::cli

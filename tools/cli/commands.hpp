@@ -1,0 +1,17 @@
+#pragma once
+// The subcommands of the `alphapulse` tool, one file each. A command adds
+// itself to the app; its callback throws CLI::RuntimeError(status) to exit
+// with a status other than 0 (main turns that into the exit code).
+namespace CLI {
+class App;
+}
+
+namespace alphapulse::cli {
+
+void addDecodeCommand(CLI::App& app);  ///< cmd_decode.cpp: frames -> JSON Lines
+void addEncodeCommand(CLI::App& app);  ///< cmd_encode.cpp: JSON Lines -> frames
+void addIdCommand(CLI::App& app);      ///< cmd_id.cpp: InstrumentIds to and from text and hex
+void addVersionCommand(CLI::App& app); ///< cmd_version.cpp
+void addReplayCommand(CLI::App& app);  ///< cmd_replay.cpp: sample data as frames 
+
+} // namespace alphapulse::cli
