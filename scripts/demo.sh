@@ -21,5 +21,5 @@ for type in PoolDiscovered Trade Quote OrderBook; do
 done
 echo "== the ids in them decode back to venue, asset type and symbol or address:"
 "$BIN" id stock NASDAQ AAPL
-"$BIN" id token Ethereum 0xA0b86991c6218b36c1d19d4a2e9eB0cE3606eB48
+"$BIN" id token Ethereum 0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48
 "$BIN" id symbol Binance Pair BCHABCUSDT
