@@ -9,6 +9,7 @@ PACKAGES=(
   libisal-dev                         # CRC-32 (W3)
   libcrypto++-dev                     # Keccak-256 for EIP-55 address checksums
   nlohmann-json3-dev libcli11-dev     # the alphapulse command line
+  libyaml-cpp-dev                     # relay and deployment configuration
   libgtest-dev libgmock-dev libbenchmark-dev
   libprotobuf-dev protobuf-compiler   # serializer peer in the benchmarks
   zlib1g-dev                          # zlib crc32, the reference the benchmarks compare with

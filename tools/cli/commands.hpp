@@ -12,6 +12,10 @@ void addDecodeCommand(CLI::App& app);  ///< cmd_decode.cpp: frames -> JSON Lines
 void addEncodeCommand(CLI::App& app);  ///< cmd_encode.cpp: JSON Lines -> frames
 void addIdCommand(CLI::App& app);      ///< cmd_id.cpp: InstrumentIds to and from text and hex
 void addVersionCommand(CLI::App& app); ///< cmd_version.cpp
+void addRelayCommand(CLI::App& app);   ///< cmd_relay.cpp: run one domain's relay
+void addStatsCommand(CLI::App& app);   ///< cmd_stats.cpp: a running relay's counters
+void addTapCommand(CLI::App& app);     ///< cmd_tap.cpp: a relay's frames as JSON Lines
+void addPublishCommand(CLI::App& app); ///< cmd_publish.cpp: JSON Lines to a relay
 void addReplayCommand(CLI::App& app);  ///< cmd_replay.cpp: sample data as frames 
 
 } // namespace alphapulse::cli

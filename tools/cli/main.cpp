@@ -18,6 +18,10 @@ int main(int argc, char** argv) {
     alphapulse::cli::addIdCommand(app);
     alphapulse::cli::addVersionCommand(app);
     alphapulse::cli::addReplayCommand(app);
+    alphapulse::cli::addRelayCommand(app);
+    alphapulse::cli::addStatsCommand(app);
+    alphapulse::cli::addTapCommand(app);
+    alphapulse::cli::addPublishCommand(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -1,0 +1,98 @@
+#pragma once
+// The connection every service uses to talk to one domain's bus.
+//
+// Wraps a Transport (Unix socket, channel, ...) with what services should
+// not have to write themselves:
+//  - automatic reconnection with exponential back-off when the relay restarts;
+//  - bounded buffering of published frames while disconnected (published
+//    once connected again, in order); beyond the bound publish() says
+//    WouldBlock and the caller decides;
+//  - its subscription, sent again on every reconnect (a producer-only client
+//    subscribes to nothing, so the relay never queues frames for it);
+//  - gap detection from sequence numbers, per source, on what it receives.
+#include <bitset>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "alphapulse/transport/transport.hpp"
+
+namespace alphapulse::client {
+
+struct ClientOptions {
+    std::string name = "client";
+    /// Message types to receive; nullopt = everything the relay carries
+    /// (no subscription sent), an empty set = nothing (a pure producer).
+    std::optional<std::bitset<256>> subscription;
+    std::size_t maxBufferedBytes = 4 << 20; ///< published while disconnected
+    std::chrono::milliseconds initialBackoff{20};
+    std::chrono::milliseconds maxBackoff{2000};
+};
+
+struct ClientCounters {
+    std::uint64_t framesReceived = 0;
+    std::uint64_t framesPublished = 0;
+    std::uint64_t gaps = 0;           ///< gap events (a source skipped sequence numbers)
+    std::uint64_t missedFrames = 0;   ///< frames missing in those gaps
+    std::uint64_t sequenceResets = 0; ///< a source's sequence went back (a restart)
+    std::uint64_t reconnects = 0;
+    std::uint64_t relayErrors = 0;    ///< Error frames sent by the relay (bad sequence, slow consumer, ...)
+};
+
+/// Subscription helpers.
+[[nodiscard]] std::bitset<256> typesOf(std::initializer_list<wire::MessageType> types);
+/// Writes a Subscribe frame for `types` into `buffer` (SubscribeLayout::SIZE bytes).
+void buildSubscribe(std::uint8_t* buffer, const std::bitset<256>& types);
+
+class RelayClient {
+public:
+    RelayClient(std::unique_ptr<transport::Transport> transport, ClientOptions options);
+    ~RelayClient();
+    RelayClient(const RelayClient&) = delete;
+    RelayClient& operator=(const RelayClient&) = delete;
+
+    /// Publishes whole frames. Connected: handed to the transport (WouldBlock
+    /// under backpressure). Disconnected: buffered if they fit the bound.
+    transport::SendStatus publish(std::span<const std::uint8_t> frames);
+    /// Publishes, waiting out backpressure and reconnections up to `timeout`.
+    bool publishBlocking(std::span<const std::uint8_t> frames, std::chrono::milliseconds timeout);
+    /// Pushes out what the transport still holds; reconnects when due.
+    void flush();
+
+    /// Receives and delivers frames for up to `timeoutMs`; reconnects when the
+    /// connection is down and the back-off allows. Returns frames delivered.
+    int poll(transport::FrameHandler handler, int timeoutMs);
+
+    /// Called for each gap: (source, first missing sequence, missing count).
+    void onGap(std::function<void(std::uint8_t, std::uint64_t, std::uint64_t)> callback);
+
+    [[nodiscard]] bool connected() const noexcept;
+    /// Bytes published while disconnected and not yet handed to the transport.
+    [[nodiscard]] std::size_t bufferedBytes() const noexcept { return m_buffered.size(); }
+    [[nodiscard]] int pollFd() const noexcept;
+    [[nodiscard]] const ClientCounters& counters() const noexcept { return m_counters; }
+    [[nodiscard]] transport::Transport& transport() noexcept { return *m_transport; }
+    [[nodiscard]] const ClientOptions& options() const noexcept { return m_options; }
+    /// Milliseconds until the next reconnect attempt is due (0 when connected or due now).
+    [[nodiscard]] int reconnectDelayMs() const noexcept;
+
+private:
+    bool ensureConnected();
+    void track(const wire::FrameView& frame);
+
+    std::unique_ptr<transport::Transport> m_transport;
+    ClientOptions m_options;
+    ClientCounters m_counters;
+    std::vector<std::uint8_t> m_buffered; ///< frames published while disconnected
+    std::chrono::steady_clock::time_point m_nextAttempt{};
+    std::chrono::milliseconds m_backoff;
+    bool m_everConnected = false;
+    std::vector<std::uint64_t> m_lastSequence; ///< per source, 0 = none yet
+    std::function<void(std::uint8_t, std::uint64_t, std::uint64_t)> m_onGap;
+};
+
+} // namespace alphapulse::client

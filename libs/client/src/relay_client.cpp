@@ -1,0 +1,153 @@
+#include "alphapulse/client/relay_client.hpp"
+
+#include <thread>
+
+#include "alphapulse/wire/messages.hpp"
+
+namespace alphapulse::client {
+
+using transport::SendStatus;
+
+std::bitset<256> typesOf(std::initializer_list<wire::MessageType> types) {
+    std::bitset<256> set;
+    for (auto t : types) set.set(static_cast<std::uint8_t>(t));
+    return set;
+}
+
+void buildSubscribe(std::uint8_t* buffer, const std::bitset<256>& types) {
+    std::array<std::uint8_t, 32> mask{};
+    for (std::size_t t = 0; t < 256; ++t) {
+        if (types.test(t)) mask[t / 8] = static_cast<std::uint8_t>(mask[t / 8] | (1U << (t % 8)));
+    }
+    auto builder = *wire::SubscribeBuilder::into(buffer, wire::SubscribeLayout::SIZE);
+    builder.message_types(mask);
+    builder.finish();
+}
+
+RelayClient::RelayClient(std::unique_ptr<transport::Transport> transport, ClientOptions options)
+    : m_transport(std::move(transport)), m_options(std::move(options)), m_backoff(m_options.initialBackoff),
+      m_lastSequence(256, 0) {
+    ensureConnected();
+}
+
+RelayClient::~RelayClient() {
+    if (m_transport->connected()) m_transport->flush();
+}
+
+void RelayClient::onGap(std::function<void(std::uint8_t, std::uint64_t, std::uint64_t)> callback) {
+    m_onGap = std::move(callback);
+}
+
+bool RelayClient::connected() const noexcept { return m_transport->connected(); }
+int RelayClient::pollFd() const noexcept { return m_transport->pollFd(); }
+
+int RelayClient::reconnectDelayMs() const noexcept {
+    if (m_transport->connected()) return 0;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(m_nextAttempt -
+                                                                            std::chrono::steady_clock::now());
+    return left.count() > 0 ? static_cast<int>(left.count()) : 0;
+}
+
+bool RelayClient::ensureConnected() {
+    if (m_transport->connected()) return true;
+    const auto now = std::chrono::steady_clock::now();
+    if (now < m_nextAttempt) return false;
+    if (!m_transport->connect()) {
+        m_nextAttempt = now + m_backoff;
+        m_backoff = std::min(m_backoff * 2, m_options.maxBackoff);
+        return false;
+    }
+    if (m_everConnected) ++m_counters.reconnects;
+    m_everConnected = true;
+    m_backoff = m_options.initialBackoff;
+    if (m_options.subscription) {
+        std::array<std::uint8_t, wire::SubscribeLayout::SIZE> subscribe{};
+        buildSubscribe(subscribe.data(), *m_options.subscription);
+        m_transport->send(subscribe);
+    }
+    if (!m_buffered.empty()) {
+        // Frames published while away go first, in order.
+        if (m_transport->send(m_buffered) == SendStatus::Ok) {
+            m_buffered.clear();
+        }
+    }
+    return m_transport->connected();
+}
+
+SendStatus RelayClient::publish(std::span<const std::uint8_t> frames) {
+    if (ensureConnected() && m_buffered.empty()) {
+        const auto status = m_transport->send(frames);
+        if (status == SendStatus::Ok) {
+            ++m_counters.framesPublished;
+            return status;
+        }
+        if (status == SendStatus::WouldBlock) return status;
+        // Closed: fall through and buffer; the next call reconnects.
+        m_nextAttempt = std::chrono::steady_clock::now() + m_backoff;
+    } else if (m_transport->connected() && !m_buffered.empty()) {
+        if (m_transport->send(m_buffered) == SendStatus::Ok) m_buffered.clear();
+        if (m_buffered.empty()) return publish(frames);
+    }
+    if (m_buffered.size() + frames.size() > m_options.maxBufferedBytes) return SendStatus::WouldBlock;
+    m_buffered.insert(m_buffered.end(), frames.begin(), frames.end());
+    ++m_counters.framesPublished;
+    return SendStatus::Ok;
+}
+
+bool RelayClient::publishBlocking(std::span<const std::uint8_t> frames, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        if (publish(frames) == SendStatus::Ok) return true;
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        m_transport->flush();
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+}
+
+void RelayClient::flush() {
+    if (!ensureConnected()) return;
+    if (!m_buffered.empty() && m_transport->send(m_buffered) == SendStatus::Ok) m_buffered.clear();
+    m_transport->flush();
+}
+
+void RelayClient::track(const wire::FrameView& frame) {
+    ++m_counters.framesReceived;
+    const std::uint8_t source = frame.source();
+    if (frame.messageType() == static_cast<std::uint8_t>(wire::MessageType::Error) &&
+        source >= static_cast<std::uint8_t>(wire::SourceType::MarketDataRelay) &&
+        source <= static_cast<std::uint8_t>(wire::SourceType::SystemRelay)) {
+        ++m_counters.relayErrors; // the relay's own reports carry no producer sequence
+        return;
+    }
+    const std::uint64_t seq = frame.sequence();
+    std::uint64_t& last = m_lastSequence[source];
+    if (last != 0 && seq > last + 1) {
+        ++m_counters.gaps;
+        m_counters.missedFrames += seq - last - 1;
+        if (m_onGap) m_onGap(source, last + 1, seq - last - 1);
+    } else if (last != 0 && seq <= last) {
+        ++m_counters.sequenceResets;
+    }
+    last = seq;
+}
+
+int RelayClient::poll(transport::FrameHandler handler, int timeoutMs) {
+    if (!ensureConnected()) {
+        const int wait = std::min(timeoutMs < 0 ? 1000 : timeoutMs, reconnectDelayMs());
+        if (wait > 0) std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+        ensureConnected();
+        return 0;
+    }
+    auto deliver = [&](const wire::FrameView& frame) {
+        track(frame);
+        handler(frame);
+    };
+    const int n = m_transport->receive(deliver, timeoutMs);
+    if (n < 0) {
+        m_nextAttempt = std::chrono::steady_clock::now() + m_backoff;
+        return 0;
+    }
+    return n;
+}
+
+} // namespace alphapulse::client

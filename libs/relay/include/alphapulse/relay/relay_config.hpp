@@ -1,0 +1,59 @@
+#pragma once
+// Per-domain relay settings (the design document's RelayConfig, with R1).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "alphapulse/wire/header.hpp"
+#include "alphapulse/wire/message_type.hpp"
+
+namespace alphapulse::relay {
+
+/// What a relay does when a consumer's queue is full.
+enum class OverloadPolicy : std::uint8_t {
+    /// Drop frames for that consumer only, count them; it sees a sequence gap
+    /// (market data: never wait for a slow consumer).
+    Drop,
+    /// Stop reading from producers until the consumer drains; a consumer that
+    /// stays stuck is disconnected with an explicit reason (execution: never
+    /// lose a frame silently).
+    Backpressure,
+};
+
+struct RelayConfig {
+    wire::Domain domain = wire::Domain::MarketData;
+    std::string socketPath;                 ///< default: defaultSocketPath(domain)
+    std::uint32_t maxQueueSize = 1'000'000; ///< frames queued per consumer
+    std::uint32_t circuitBreaker = 800'000; ///< queue depth that trips the overload policy (see relay.hpp)
+    std::uint64_t maxQueueBytes = 256ull << 20; ///< bytes queued per consumer, a second bound
+    bool validateChecksums = false;
+    bool requireSequence = false;
+    OverloadPolicy overload = OverloadPolicy::Drop;
+    std::uint32_t maxPayload = wire::header::DEFAULT_MAX_PAYLOAD;
+    std::uint32_t slowConsumerTimeoutMs = 2000; ///< Backpressure: longest a consumer may hold producers back
+    std::uint32_t shutdownFlushMs = 1000;       ///< on SIGTERM, longest spent flushing queues
+    std::uint32_t socketMode = 0660;            ///< file mode of the socket
+    int socketBufferBytes = 4 << 20;            ///< SO_SNDBUF/SO_RCVBUF of each client connection
+    std::vector<std::uint32_t> allowedUids;     ///< who may connect (empty: anyone the file mode lets in)
+    std::vector<std::uint32_t> allowedGids;
+    std::vector<std::uint32_t> producerUids;    ///< who may produce (empty with producersAnyone=false: own uid only)
+    std::vector<std::uint32_t> producerGids;
+    bool producersAnyone = true;                ///< execution defaults to false: only the relay's own user
+    std::vector<std::uint8_t> customTypes;      ///< custom types (200-255) this relay also carries
+};
+
+/// The document's defaults for a domain: market data 1,000,000 / 800,000 /
+/// no checksums / no sequence / drop; signals 100,000 / 80,000 / checksums /
+/// no sequence / backpressure; execution 10,000 / 8,000 / checksums /
+/// sequence / backpressure / only the relay's user produces; system like signals.
+[[nodiscard]] RelayConfig defaultConfig(wire::Domain domain);
+
+/// "/tmp/alphapulse/<domain>.sock", or under $ALPHAPULSE_RUNTIME_DIR when set.
+[[nodiscard]] std::string defaultSocketPath(wire::Domain domain);
+
+/// Applies a YAML file of settings (keys as in docs/design/relay.md) over `config`.
+/// Throws std::runtime_error naming the bad key and line.
+void loadRelayConfig(const std::string& path, RelayConfig& config);
+
+} // namespace alphapulse::relay

@@ -1,0 +1,61 @@
+#pragma once
+// Counters a relay keeps while it runs (read with `alphapulse stats`).
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace alphapulse::relay {
+
+/// Why a frame did not reach a consumer, or a connection was closed.
+enum class DropReason : std::uint8_t {
+    OutOfDomain,     ///< message type of another domain (frame dropped, connection kept)
+    BadChecksum,     ///< checksum verification failed (frame dropped)
+    BadSequence,     ///< require_sequence: gap, duplicate or regression (frame dropped)
+    NotAllowed,      ///< sender may not produce on this relay (frame dropped)
+    QueueFull,       ///< Drop policy: a consumer's queue was full (dropped for that consumer only)
+    Desynchronised,  ///< bad magic / impossible payload_size: connection closed
+    SlowConsumer,    ///< Backpressure policy: consumer disconnected, it could not keep up
+    COUNT_
+};
+
+[[nodiscard]] std::string_view dropReasonName(DropReason reason) noexcept;
+
+struct ClientStats {
+    int fd = -1;
+    std::uint32_t pid = 0;
+    std::uint32_t uid = 0;
+    std::uint64_t framesIn = 0;
+    std::uint64_t bytesIn = 0;
+    std::uint64_t framesOut = 0;
+    std::uint64_t bytesOut = 0;
+    std::uint64_t queuedFrames = 0;
+    std::uint64_t queuedBytes = 0;
+    std::uint64_t dropped = 0; ///< frames meant for this client that it did not get
+    bool subscribed = false;   ///< sent a subscription (else receives everything)
+};
+
+struct RelayStats {
+    std::string domain;
+    std::string socketPath;
+    std::uint64_t uptimeNs = 0;
+    std::uint64_t framesIn = 0;
+    std::uint64_t bytesIn = 0;
+    std::uint64_t framesOut = 0;
+    std::uint64_t bytesOut = 0;
+    std::uint64_t connectionsAccepted = 0;
+    std::uint64_t connectionsRefused = 0;
+    std::array<std::uint64_t, static_cast<std::size_t>(DropReason::COUNT_)> drops{};
+    std::uint64_t producerPauses = 0; ///< times backpressure paused the producers
+    std::vector<ClientStats> clients;
+
+    [[nodiscard]] std::string toJson() const;
+    /// The inverse of toJson(); nullopt when `json` is not stats JSON.
+    [[nodiscard]] static std::optional<RelayStats> fromJson(std::string_view json);
+    /// Prometheus text exposition format (metrics prefixed alphapulse_relay_).
+    [[nodiscard]] std::string toPrometheus() const;
+};
+
+} // namespace alphapulse::relay

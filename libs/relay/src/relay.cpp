@@ -1,0 +1,704 @@
+#include "alphapulse/relay/relay.hpp"
+
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <bitset>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+#include <unordered_map>
+#include <vector>
+
+#include "alphapulse/transport/frame_reader.hpp"
+#include "alphapulse/transport/unix_socket.hpp"
+#include "alphapulse/wire/messages.hpp"
+#include "out_queue.hpp"
+#include "relay_log.hpp"
+
+namespace alphapulse::relay {
+namespace {
+
+using wire::FrameView;
+using wire::WireError;
+
+constexpr std::size_t READ_BUFFER = 1 << 20;  // per client: many frames per read()
+constexpr int MAX_READS_PER_EVENT = 4;        // fairness between producers
+constexpr int MAX_EVENTS = 256;
+/// markClosing() reason for closes that are not a drop (peer left, I/O error, shutdown).
+constexpr DropReason NO_DROP = DropReason::COUNT_;
+constexpr std::uint16_t ERROR_BAD_SEQUENCE = 1;
+constexpr std::uint16_t ERROR_SLOW_CONSUMER = 2;
+constexpr std::uint16_t ERROR_NOT_ALLOWED = 3;
+
+std::uint64_t monotonicNs() {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+            .count());
+}
+
+std::uint64_t realtimeNs() {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count());
+}
+
+wire::SourceType relaySource(wire::Domain domain) {
+    switch (domain) {
+    case wire::Domain::MarketData: return wire::SourceType::MarketDataRelay;
+    case wire::Domain::Signals: return wire::SourceType::SignalRelay;
+    case wire::Domain::Execution: return wire::SourceType::ExecutionRelay;
+    default: return wire::SourceType::SystemRelay;
+    }
+}
+
+struct Client {
+    Client(int descriptor, const transport::PeerCredentials& peer, const RelayConfig& config)
+        : fd(descriptor), cred(peer), reader(READ_BUFFER, config.maxPayload),
+          out(config.maxQueueSize, config.maxQueueBytes) {
+        stats.fd = fd;
+        stats.pid = cred.pid;
+        stats.uid = cred.uid;
+        subscription.set();
+    }
+    int fd;
+    transport::PeerCredentials cred;
+    bool mayProduce = true;
+    std::bitset<256> subscription; ///< message types it receives
+    transport::FrameReader reader;
+    detail::OutQueue out;
+    bool haveSequence = false;
+    std::uint64_t lastSequence = 0;
+    bool dropping = false;       ///< Drop policy: shed until drained below circuit_breaker
+    bool wantWrite = false;      ///< EPOLLOUT registered
+    bool detached = false;       ///< removed from epoll while producers are paused (peer hung up)
+    bool heldBack = false;       ///< Backpressure: whole frames wait in `reader` for room downstream
+    std::uint64_t aboveBreakerSinceNs = 0;
+    std::uint64_t errorsReported = 0;
+    bool closing = false;
+    std::string closeReason;
+    ClientStats stats;
+};
+
+} // namespace
+
+class Relay::Impl {
+public:
+    explicit Impl(RelayConfig config);
+    ~Impl();
+    void run(bool handleSignals);
+    void stop() noexcept {
+        m_stopRequested.store(true, std::memory_order_release);
+        const std::uint64_t one = 1;
+        [[maybe_unused]] const auto n = ::write(m_wakeFd, &one, sizeof one);
+    }
+    RelayStats stats() const;
+    const RelayConfig& config() const noexcept { return m_config; }
+
+private:
+    RelayStats snapshot() const; ///< caller holds m_mutex or is the loop thread
+    void acceptClients();
+    void serveStats();
+    void readFrom(Client& client);
+    void processFrames(Client& client);
+    /// Frames (and bytes) every client but `sender` can still queue.
+    std::uint64_t roomForFanOut(const Client& sender, std::size_t& roomBytes) const;
+    void fanOut(Client& sender, const std::uint8_t* data, std::size_t bytes, std::uint64_t frames);
+    void enqueue(Client& consumer, const std::uint8_t* data, std::size_t bytes, std::uint64_t frames);
+    bool relayCarries(std::uint8_t type) const noexcept;
+    void handleSubscribe(Client& client, const FrameView& frame);
+    void sendError(Client& to, std::uint16_t code, std::uint8_t relatedType, std::uint64_t relatedSequence,
+                   std::string_view text);
+    void flush(Client& client);
+    void updateInterest(Client& client);
+    void checkBackpressure();
+    bool roomForAnyHeld() const;
+    void markClosing(Client& client, DropReason reason, std::string why);
+    void closeMarked();
+    void closeClient(Client& client, const std::string& why);
+    int loopTimeoutMs() const;
+    void shutdown();
+
+    RelayConfig m_config;
+    std::string m_statsPath;
+    int m_epoll = -1;
+    int m_listen = -1;
+    int m_statsListen = -1;
+    int m_wakeFd = -1;
+    int m_signalFd = -1;
+    std::unordered_map<int, std::unique_ptr<Client>> m_clients;
+    std::vector<Client*> m_order; ///< clients in connection order (fan-out iterates this)
+    bool m_producersPaused = false;
+    bool m_stopping = false;
+    std::atomic<bool> m_stopRequested{false};
+    std::uint64_t m_startNs = monotonicNs();
+    std::uint32_t m_ownUid = ::getuid();
+    mutable std::mutex m_mutex; ///< guards counters and clients against stats() from other threads
+    RelayStats m_stats;
+};
+
+Relay::Impl::Impl(RelayConfig config) : m_config(std::move(config)) {
+    if (m_config.socketPath.empty()) m_config.socketPath = defaultSocketPath(m_config.domain);
+    if (m_config.circuitBreaker > m_config.maxQueueSize) m_config.circuitBreaker = m_config.maxQueueSize;
+    m_statsPath = m_config.socketPath + ".stats";
+    m_listen = transport::listenUnix(m_config.socketPath, m_config.socketMode);
+    m_statsListen = transport::listenUnix(m_statsPath, m_config.socketMode);
+    m_epoll = ::epoll_create1(EPOLL_CLOEXEC);
+    m_wakeFd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (m_epoll < 0 || m_wakeFd < 0) throw std::runtime_error(std::string("epoll: ") + std::strerror(errno));
+    for (int fd : {m_listen, m_statsListen, m_wakeFd}) {
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.fd = fd;
+        ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &ev);
+    }
+    m_stats.domain = std::string(wire::domainName(m_config.domain));
+    m_stats.socketPath = m_config.socketPath;
+    logInfo("relay %s listening on %s (stats %s): max_queue_size=%u circuit_breaker=%u validate_checksums=%s "
+            "require_sequence=%s overload=%s",
+            m_stats.domain.c_str(), m_config.socketPath.c_str(), m_statsPath.c_str(), m_config.maxQueueSize,
+            m_config.circuitBreaker, m_config.validateChecksums ? "on" : "off",
+            m_config.requireSequence ? "on" : "off",
+            m_config.overload == OverloadPolicy::Drop ? "drop" : "backpressure");
+}
+
+Relay::Impl::~Impl() {
+    for (auto& [fd, client] : m_clients) ::close(fd);
+    for (int fd : {m_listen, m_statsListen, m_wakeFd, m_signalFd, m_epoll}) {
+        if (fd >= 0) ::close(fd);
+    }
+    if (m_listen >= 0) {
+        ::unlink(m_config.socketPath.c_str());
+        ::unlink(m_statsPath.c_str());
+    }
+}
+
+bool Relay::Impl::relayCarries(std::uint8_t type) const noexcept {
+    if (wire::domainOf(type) == m_config.domain) return true;
+    return std::find(m_config.customTypes.begin(), m_config.customTypes.end(), type) != m_config.customTypes.end();
+}
+
+void Relay::Impl::acceptClients() {
+    for (;;) {
+        const int fd = ::accept4(m_listen, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) return; // EAGAIN, or a transient error: the next event retries
+        const auto cred = transport::peerCredentials(fd);
+        const bool allowed = cred.uid == m_ownUid ||
+                             (m_config.allowedUids.empty() && m_config.allowedGids.empty()) ||
+                             std::count(m_config.allowedUids.begin(), m_config.allowedUids.end(), cred.uid) > 0 ||
+                             std::count(m_config.allowedGids.begin(), m_config.allowedGids.end(), cred.gid) > 0;
+        if (!allowed) {
+            ++m_stats.connectionsRefused;
+            logWarn("refused pid=%u uid=%u gid=%u: not in allowed_uids/allowed_gids", cred.pid, cred.uid, cred.gid);
+            ::close(fd);
+            continue;
+        }
+        auto client = std::make_unique<Client>(fd, cred, m_config);
+        client->mayProduce = m_config.producersAnyone || cred.uid == m_ownUid ||
+                             std::count(m_config.producerUids.begin(), m_config.producerUids.end(), cred.uid) > 0 ||
+                             std::count(m_config.producerGids.begin(), m_config.producerGids.end(), cred.gid) > 0;
+        transport::setSocketBuffers(fd, m_config.socketBufferBytes);
+        epoll_event ev{};
+        ev.events = m_producersPaused ? EPOLLRDHUP : (EPOLLIN | EPOLLRDHUP);
+        ev.data.fd = fd;
+        ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &ev);
+        ++m_stats.connectionsAccepted;
+        logInfo("connected fd=%d pid=%u uid=%u gid=%u%s", fd, cred.pid, cred.uid, cred.gid,
+                client->mayProduce ? "" : " (consumer only: not allowed to produce)");
+        m_order.push_back(client.get());
+        m_clients.emplace(fd, std::move(client));
+    }
+}
+
+void Relay::Impl::serveStats() {
+    for (;;) {
+        const int fd = ::accept4(m_statsListen, nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd < 0) return;
+        const std::string json = snapshot().toJson() + "\n";
+        timeval timeout{0, 200'000}; // a stats reader that stalls must not stall the relay for long
+        ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+        transport::writeAll(fd, json.data(), json.size());
+        ::close(fd);
+    }
+}
+
+void Relay::Impl::readFrom(Client& client) {
+    for (int i = 0; i < MAX_READS_PER_EVENT && !client.closing && !client.heldBack; ++i) {
+        auto space = client.reader.writable();
+        const ssize_t n = ::read(client.fd, space.data(), space.size());
+        if (n == 0) {
+            markClosing(client, NO_DROP, client.reader.pending() != 0
+                                                        ? "peer closed mid-frame (partial frame discarded)"
+                                                        : "peer closed");
+            return;
+        }
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EINTR) return;
+            markClosing(client, NO_DROP, std::string("read: ") + std::strerror(errno));
+            return;
+        }
+        client.reader.commit(static_cast<std::size_t>(n));
+        client.stats.bytesIn += static_cast<std::uint64_t>(n);
+        m_stats.bytesIn += static_cast<std::uint64_t>(n);
+        processFrames(client);
+        if (client.heldBack || m_producersPaused || static_cast<std::size_t>(n) < space.size()) return;
+    }
+}
+
+std::uint64_t Relay::Impl::roomForFanOut(const Client& sender, std::size_t& roomBytes) const {
+    std::uint64_t frames = m_config.maxQueueSize;
+    roomBytes = m_config.maxQueueBytes;
+    for (const Client* c : m_order) {
+        if (c == &sender || c->closing) continue;
+        frames = std::min<std::uint64_t>(frames, m_config.maxQueueSize - std::min<std::uint64_t>(c->out.frames(), m_config.maxQueueSize));
+        roomBytes = std::min<std::size_t>(roomBytes, m_config.maxQueueBytes - std::min<std::size_t>(c->out.bytes(), m_config.maxQueueBytes));
+    }
+    // A few frames are kept back for the relay's own Error reports.
+    return frames > 4 ? frames - 4 : 0;
+}
+
+void Relay::Impl::processFrames(Client& client) {
+    std::size_t roomBytesOut = 0;
+    // Accepted frames are fanned out in runs of adjacent bytes, so a batch of
+    // good frames costs one copy per consumer, not one per frame.
+    const std::uint8_t* runStart = nullptr;
+    std::size_t runBytes = 0;
+    std::uint64_t runFrames = 0;
+    const auto flushRun = [&] {
+        if (runFrames != 0) fanOut(client, runStart, runBytes, runFrames);
+        runStart = nullptr;
+        runBytes = 0;
+        runFrames = 0;
+    };
+    // Backpressure: take no more frames than every other client's queue has
+    // room for; the rest stay in this client's buffer until they drain.
+    const bool backpressure = m_config.overload == OverloadPolicy::Backpressure;
+    std::uint64_t roomFrames = backpressure ? roomForFanOut(client, roomBytesOut) : 0;
+    for (;;) {
+        const auto next = client.reader.peek();
+        if (!next) {
+            if (next.error() == WireError::Truncated) break;
+            flushRun();
+            client.reader.clear();
+            markClosing(client, DropReason::Desynchronised,
+                        std::string("stream desynchronised: ") + std::string(wire::errorName(next.error())));
+            return;
+        }
+        const FrameView frame = *next;
+        if (backpressure && (roomFrames == 0 || roomBytesOut < frame.size())) {
+            client.heldBack = true; // checkBackpressure() pauses producers, and resumes this once consumers drain
+            break;
+        }
+        client.reader.skip(frame.size());
+        if (backpressure) {
+            --roomFrames;
+            roomBytesOut -= frame.size();
+        }
+        ++client.stats.framesIn;
+        ++m_stats.framesIn;
+        const std::uint8_t type = frame.messageType();
+        DropReason reject = NO_DROP;
+        if (type == static_cast<std::uint8_t>(wire::MessageType::Subscribe)) {
+            flushRun();
+            handleSubscribe(client, frame);
+            continue;
+        }
+        if (!client.mayProduce) {
+            reject = DropReason::NotAllowed;
+        } else if (!relayCarries(type)) {
+            reject = DropReason::OutOfDomain;
+        } else if (m_config.validateChecksums && !frame.checksumMatches()) {
+            reject = DropReason::BadChecksum;
+        } else if (m_config.requireSequence) {
+            const std::uint64_t seq = frame.sequence();
+            if (client.haveSequence && seq != client.lastSequence + 1) {
+                reject = DropReason::BadSequence;
+            } else {
+                client.haveSequence = true;
+                client.lastSequence = seq;
+            }
+        }
+        if (reject != NO_DROP) {
+            flushRun();
+            ++m_stats.drops[static_cast<std::size_t>(reject)];
+            if (client.errorsReported++ < 10) {
+                logWarn("dropped frame type=%u seq=%llu from fd=%d pid=%u: %s", type,
+                        static_cast<unsigned long long>(frame.sequence()), client.fd, client.cred.pid,
+                        std::string(dropReasonName(reject)).c_str());
+            }
+            if (reject == DropReason::BadSequence) {
+                sendError(client, ERROR_BAD_SEQUENCE, type, frame.sequence(),
+                          "sequence must rise by one: expected " + std::to_string(client.lastSequence + 1));
+            } else if (reject == DropReason::NotAllowed && client.errorsReported == 1) {
+                sendError(client, ERROR_NOT_ALLOWED, type, frame.sequence(), "not allowed to produce here");
+            }
+            continue;
+        }
+        if (runStart != nullptr && runStart + runBytes == frame.data()) {
+            runBytes += frame.size();
+            ++runFrames;
+        } else {
+            flushRun();
+            runStart = frame.data();
+            runBytes = frame.size();
+            runFrames = 1;
+        }
+    }
+    flushRun();
+}
+
+void Relay::Impl::fanOut(Client& sender, const std::uint8_t* data, std::size_t bytes, std::uint64_t frames) {
+    for (Client* consumer : m_order) {
+        if (consumer == &sender || consumer->closing) continue;
+        if (consumer->subscription.all()) {
+            enqueue(*consumer, data, bytes, frames);
+            continue;
+        }
+        // Subscribed consumer: the sub-runs of types it asked for.
+        const std::uint8_t* p = data;
+        const std::uint8_t* end = data + bytes;
+        const std::uint8_t* subStart = nullptr;
+        std::uint64_t subFrames = 0;
+        while (p < end) {
+            const std::size_t size = wire::header::SIZE + wire::loadLe<std::uint32_t>(p + wire::header::PAYLOAD_SIZE_OFFSET);
+            const bool wanted = consumer->subscription.test(p[wire::header::MESSAGE_TYPE_OFFSET]);
+            if (wanted) {
+                if (subStart == nullptr) subStart = p;
+                ++subFrames;
+            } else if (subStart != nullptr) {
+                enqueue(*consumer, subStart, static_cast<std::size_t>(p - subStart), subFrames);
+                subStart = nullptr;
+                subFrames = 0;
+            }
+            p += size;
+        }
+        if (subStart != nullptr) enqueue(*consumer, subStart, static_cast<std::size_t>(end - subStart), subFrames);
+    }
+}
+
+void Relay::Impl::enqueue(Client& consumer, const std::uint8_t* data, std::size_t bytes, std::uint64_t frames) {
+    if (consumer.closing) return;
+    auto& out = consumer.out;
+    if (m_config.overload == OverloadPolicy::Drop) {
+        if (consumer.dropping && out.frames() < m_config.circuitBreaker) consumer.dropping = false;
+        if (!consumer.dropping && out.fits(frames, bytes)) {
+            out.push(data, bytes, frames);
+            return;
+        }
+        // Take the frames that still fit, one by one; shed the rest.
+        std::uint64_t shed = 0;
+        const std::uint8_t* p = data;
+        const std::uint8_t* end = data + bytes;
+        while (p < end) {
+            const std::size_t size = wire::header::SIZE + wire::loadLe<std::uint32_t>(p + wire::header::PAYLOAD_SIZE_OFFSET);
+            if (!consumer.dropping && out.fits(1, size)) {
+                out.push(p, size, 1);
+            } else {
+                consumer.dropping = true;
+                ++shed;
+            }
+            p += size;
+        }
+        consumer.stats.dropped += shed;
+        m_stats.drops[static_cast<std::size_t>(DropReason::QueueFull)] += shed;
+        return;
+    }
+    if (!out.fits(frames, bytes)) {
+        markClosing(consumer, DropReason::SlowConsumer,
+                    "slow consumer: queue reached max_queue_size=" + std::to_string(m_config.maxQueueSize) +
+                        " frames; disconnected so that nothing is dropped silently");
+        return;
+    }
+    out.push(data, bytes, frames);
+}
+
+void Relay::Impl::handleSubscribe(Client& client, const FrameView& frame) {
+    const auto view = wire::SubscribeView::parse(frame.data(), frame.size(), /*verifyChecksum=*/true);
+    if (!view) {
+        logWarn("ignored malformed subscription from fd=%d: %s", client.fd,
+                std::string(wire::errorName(view.error())).c_str());
+        return;
+    }
+    const auto mask = view->message_types();
+    std::bitset<256> subscription;
+    for (std::size_t type = 0; type < 256; ++type) {
+        if ((mask[type / 8] >> (type % 8)) & 1U) subscription.set(type);
+    }
+    client.subscription = subscription;
+    client.stats.subscribed = true;
+    logInfo("fd=%d pid=%u subscribed to %zu message types", client.fd, client.cred.pid, subscription.count());
+}
+
+void Relay::Impl::sendError(Client& to, std::uint16_t code, std::uint8_t relatedType, std::uint64_t relatedSequence,
+                            std::string_view text) {
+    std::uint8_t buffer[wire::ErrorLayout::SIZE];
+    auto builder = *wire::ErrorBuilder::into(buffer, sizeof buffer);
+    builder.source(relaySource(m_config.domain)).sequence(0).timestamp(realtimeNs());
+    builder.error_code(code).severity(static_cast<std::uint8_t>(wire::Severity::Error));
+    builder.related_type(relatedType).related_sequence(relatedSequence);
+    builder.message(text.substr(0, wire::ErrorLayout::SIZES[wire::ErrorLayout::Field::message]));
+    builder.finish();
+    if (to.out.fits(1, sizeof buffer)) to.out.push(buffer, sizeof buffer, 1);
+}
+
+void Relay::Impl::flush(Client& client) {
+    while (!client.out.empty() && !client.closing) {
+        const ssize_t n = ::send(client.fd, client.out.head(), client.out.bytes(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN) break;
+            markClosing(client, NO_DROP, std::string("write: ") + std::strerror(errno));
+            return;
+        }
+        const std::uint64_t completed = client.out.consume(static_cast<std::size_t>(n));
+        client.stats.framesOut += completed;
+        client.stats.bytesOut += static_cast<std::uint64_t>(n);
+        m_stats.framesOut += completed;
+        m_stats.bytesOut += static_cast<std::uint64_t>(n);
+    }
+    updateInterest(client);
+}
+
+void Relay::Impl::updateInterest(Client& client) {
+    if (client.closing || client.detached) return;
+    const bool wantWrite = !client.out.empty();
+    epoll_event ev{};
+    ev.events = (m_producersPaused || m_stopping ? 0U : static_cast<std::uint32_t>(EPOLLIN)) | EPOLLRDHUP |
+                (wantWrite ? static_cast<std::uint32_t>(EPOLLOUT) : 0U);
+    ev.data.fd = client.fd;
+    ::epoll_ctl(m_epoll, EPOLL_CTL_MOD, client.fd, &ev);
+    client.wantWrite = wantWrite;
+}
+
+void Relay::Impl::checkBackpressure() {
+    if (m_config.overload != OverloadPolicy::Backpressure) return;
+    const std::uint64_t now = monotonicNs();
+    bool anyAbove = false;
+    for (Client* c : m_order) {
+        if (c->closing) continue;
+        if (c->out.frames() >= m_config.circuitBreaker || c->out.bytes() >= m_config.maxQueueBytes / 10 * 8) {
+            if (c->aboveBreakerSinceNs == 0) c->aboveBreakerSinceNs = now;
+            if (now - c->aboveBreakerSinceNs >= std::uint64_t{m_config.slowConsumerTimeoutMs} * 1'000'000) {
+                markClosing(*c, DropReason::SlowConsumer,
+                            "slow consumer: above circuit_breaker=" + std::to_string(m_config.circuitBreaker) +
+                                " frames for " + std::to_string(m_config.slowConsumerTimeoutMs) +
+                                " ms while producers waited");
+                continue;
+            }
+            anyAbove = true;
+        } else {
+            c->aboveBreakerSinceNs = 0;
+        }
+    }
+    const bool anyHeld = std::any_of(m_order.begin(), m_order.end(), [](const Client* c) { return c->heldBack; });
+    const bool pause = anyAbove || (anyHeld && !roomForAnyHeld());
+    if (pause != m_producersPaused) {
+        m_producersPaused = pause;
+        if (pause) ++m_stats.producerPauses;
+        for (Client* c : m_order) {
+            if (!pause && c->detached) {
+                // Peers that hung up while paused: their last frames are still to be read.
+                epoll_event ev{};
+                ev.events = EPOLLIN | EPOLLRDHUP;
+                ev.data.fd = c->fd;
+                ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, c->fd, &ev);
+                c->detached = false;
+            }
+            updateInterest(*c);
+        }
+    }
+    if (!pause && anyHeld) {
+        // Frames held back go on now (no read event would announce them).
+        for (Client* c : m_order) {
+            if (c->heldBack && !c->closing) {
+                c->heldBack = false;
+                processFrames(*c);
+            }
+        }
+    }
+}
+
+bool Relay::Impl::roomForAnyHeld() const {
+    for (const Client* c : m_order) {
+        if (!c->heldBack || c->closing) continue;
+        std::size_t bytes = 0;
+        const auto frames = roomForFanOut(*c, bytes);
+        const auto next = c->reader.peek();
+        if (frames > 0 && next && bytes >= next->size()) return true;
+    }
+    return false;
+}
+
+void Relay::Impl::markClosing(Client& client, DropReason reason, std::string why) {
+    if (client.closing) return;
+    if (reason == DropReason::SlowConsumer) {
+        // Tell it why before it goes (best effort: its queue may be full).
+        std::uint8_t buffer[wire::ErrorLayout::SIZE];
+        auto builder = *wire::ErrorBuilder::into(buffer, sizeof buffer);
+        builder.source(relaySource(m_config.domain)).timestamp(realtimeNs());
+        builder.error_code(ERROR_SLOW_CONSUMER).severity(static_cast<std::uint8_t>(wire::Severity::Critical));
+        builder.message("slow consumer: disconnected");
+        builder.finish();
+        [[maybe_unused]] const auto n = ::send(client.fd, buffer, sizeof buffer, MSG_NOSIGNAL | MSG_DONTWAIT);
+        client.stats.dropped += client.out.frames();
+    }
+    if (reason != NO_DROP) ++m_stats.drops[static_cast<std::size_t>(reason)];
+    client.closing = true;
+    client.closeReason = std::move(why);
+}
+
+void Relay::Impl::closeMarked() {
+    for (auto it = m_order.begin(); it != m_order.end();) {
+        Client* c = *it;
+        if (!c->closing) {
+            ++it;
+            continue;
+        }
+        closeClient(*c, c->closeReason);
+        it = m_order.erase(it);
+        m_clients.erase(c->fd);
+    }
+}
+
+void Relay::Impl::closeClient(Client& client, const std::string& why) {
+    if (!client.detached) ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, client.fd, nullptr);
+    ::close(client.fd);
+    const bool problem = why != "peer closed";
+    (problem ? logWarn : logInfo)("closed fd=%d pid=%u uid=%u: %s (in %llu frames, out %llu frames, dropped %llu)",
+                                  client.fd, client.cred.pid, client.cred.uid, why.c_str(),
+                                  static_cast<unsigned long long>(client.stats.framesIn),
+                                  static_cast<unsigned long long>(client.stats.framesOut),
+                                  static_cast<unsigned long long>(client.stats.dropped));
+}
+
+int Relay::Impl::loopTimeoutMs() const {
+    if (m_producersPaused) return 10; // re-check slow consumers' deadlines
+    return 1000;
+}
+
+void Relay::Impl::run(bool handleSignals) {
+    if (handleSignals) {
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        ::pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+        m_signalFd = ::signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.fd = m_signalFd;
+        ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_signalFd, &ev);
+    }
+    std::vector<epoll_event> events(MAX_EVENTS);
+    while (!m_stopRequested.load(std::memory_order_acquire)) {
+        const int n = ::epoll_wait(m_epoll, events.data(), MAX_EVENTS, loopTimeoutMs());
+        if (n < 0 && errno != EINTR) throw std::runtime_error(std::string("epoll_wait: ") + std::strerror(errno));
+        std::lock_guard lock(m_mutex);
+        for (int i = 0; i < n; ++i) {
+            const int fd = events[static_cast<std::size_t>(i)].data.fd;
+            const std::uint32_t what = events[static_cast<std::size_t>(i)].events;
+            if (fd == m_listen) {
+                acceptClients();
+            } else if (fd == m_statsListen) {
+                serveStats();
+            } else if (fd == m_wakeFd) {
+                m_stopRequested.store(true);
+            } else if (fd == m_signalFd) {
+                signalfd_siginfo info{};
+                if (::read(m_signalFd, &info, sizeof info) == sizeof info) {
+                    logInfo("signal %u: shutting down", info.ssi_signo);
+                }
+                m_stopRequested.store(true);
+            } else if (auto it = m_clients.find(fd); it != m_clients.end()) {
+                Client& client = *it->second;
+                if (client.closing) continue;
+                if (m_producersPaused && (what & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)) != 0 && (what & EPOLLIN) == 0) {
+                    // Hung up while we are not reading: park it until producers resume,
+                    // so the frames still in its socket are not lost.
+                    ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
+                    client.detached = true;
+                    continue;
+                }
+                if ((what & (EPOLLIN | EPOLLHUP | EPOLLRDHUP | EPOLLERR)) != 0) readFrom(client);
+                if ((what & EPOLLOUT) != 0) flush(client);
+            }
+        }
+        for (Client* c : m_order) {
+            if (!c->out.empty() || c->wantWrite) flush(*c);
+        }
+        checkBackpressure();
+        closeMarked();
+    }
+    std::lock_guard lock(m_mutex);
+    shutdown();
+}
+
+void Relay::Impl::shutdown() {
+    m_stopping = true;
+    ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, m_listen, nullptr);
+    ::close(m_listen);
+    ::close(m_statsListen);
+    ::unlink(m_config.socketPath.c_str());
+    ::unlink(m_statsPath.c_str());
+    m_listen = m_statsListen = -1;
+    // Frames already read go out; nothing new is read.
+    const std::uint64_t deadline = monotonicNs() + std::uint64_t{m_config.shutdownFlushMs} * 1'000'000;
+    std::vector<epoll_event> events(MAX_EVENTS);
+    for (Client* c : m_order) updateInterest(*c);
+    for (;;) {
+        bool pending = false;
+        for (Client* c : m_order) {
+            if (!c->closing && !c->out.empty()) {
+                flush(*c);
+                pending |= !c->out.empty() && !c->closing;
+            }
+        }
+        if (!pending || monotonicNs() >= deadline) break;
+        ::epoll_wait(m_epoll, events.data(), MAX_EVENTS, 10);
+    }
+    std::uint64_t unsent = 0;
+    for (Client* c : m_order) {
+        unsent += c->closing ? 0 : c->out.frames();
+        if (!c->closing) markClosing(*c, NO_DROP, "relay shutting down");
+    }
+    closeMarked();
+    logInfo("relay %s stopped (%llu frames in, %llu out, %llu left unsent)", m_stats.domain.c_str(),
+            static_cast<unsigned long long>(m_stats.framesIn), static_cast<unsigned long long>(m_stats.framesOut),
+            static_cast<unsigned long long>(unsent));
+}
+
+RelayStats Relay::Impl::stats() const {
+    std::lock_guard lock(m_mutex);
+    return snapshot();
+}
+
+RelayStats Relay::Impl::snapshot() const {
+    RelayStats snapshot = m_stats;
+    snapshot.uptimeNs = monotonicNs() - m_startNs;
+    for (const Client* c : m_order) {
+        ClientStats s = c->stats;
+        s.queuedFrames = c->out.frames();
+        s.queuedBytes = c->out.bytes();
+        snapshot.clients.push_back(s);
+    }
+    return snapshot;
+}
+
+Relay::Relay(RelayConfig config) : m_impl(std::make_unique<Impl>(std::move(config))) {}
+Relay::~Relay() = default;
+void Relay::run(bool handleSignals) { m_impl->run(handleSignals); }
+void Relay::stop() noexcept { m_impl->stop(); }
+RelayStats Relay::stats() const { return m_impl->stats(); }
+const RelayConfig& Relay::config() const noexcept { return m_impl->config(); }
+
+} // namespace alphapulse::relay

@@ -1,0 +1,153 @@
+#include "alphapulse/relay/relay_config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <stdexcept>
+
+namespace alphapulse::relay {
+
+RelayConfig defaultConfig(wire::Domain domain) {
+    RelayConfig c;
+    c.domain = domain;
+    c.socketPath = defaultSocketPath(domain);
+    switch (domain) {
+    case wire::Domain::MarketData:
+        c.maxQueueSize = 1'000'000;
+        c.circuitBreaker = 800'000;
+        c.validateChecksums = false;
+        c.requireSequence = false;
+        c.overload = OverloadPolicy::Drop;
+        break;
+    case wire::Domain::Signals:
+    case wire::Domain::System:
+    case wire::Domain::Custom:
+    case wire::Domain::None:
+        c.maxQueueSize = 100'000;
+        c.circuitBreaker = 80'000;
+        c.maxQueueBytes = 64ull << 20;
+        c.validateChecksums = true;
+        c.requireSequence = false;
+        c.overload = OverloadPolicy::Backpressure;
+        break;
+    case wire::Domain::Execution:
+        c.maxQueueSize = 10'000;
+        c.circuitBreaker = 8'000;
+        c.maxQueueBytes = 16ull << 20;
+        c.validateChecksums = true;
+        c.requireSequence = true;
+        c.overload = OverloadPolicy::Backpressure;
+        c.producersAnyone = false; // only the relay's own user produces orders
+        break;
+    }
+    return c;
+}
+
+std::string defaultSocketPath(wire::Domain domain) {
+    const char* dir = std::getenv("ALPHAPULSE_RUNTIME_DIR");
+    const std::string base = (dir != nullptr && *dir != '\0') ? dir : "/tmp/alphapulse";
+    return base + "/" + std::string(wire::domainName(domain)) + ".sock";
+}
+
+namespace {
+
+[[noreturn]] void bad(const YAML::Node& node, const std::string& key, const std::string& why) {
+    throw std::runtime_error("relay config: key '" + key + "' at line " + std::to_string(node.Mark().line + 1) +
+                             ": " + why);
+}
+
+template <typename T>
+T scalar(const YAML::Node& node, const std::string& key) {
+    try {
+        return node.as<T>();
+    } catch (const YAML::Exception&) {
+        bad(node, key, "not a valid value");
+    }
+}
+
+std::vector<std::uint32_t> idList(const YAML::Node& node, const std::string& key) {
+    if (!node.IsSequence()) bad(node, key, "expected a list of numbers");
+    std::vector<std::uint32_t> out;
+    for (const auto& item : node) out.push_back(scalar<std::uint32_t>(item, key));
+    return out;
+}
+
+} // namespace
+
+void loadRelayConfig(const std::string& path, RelayConfig& config) {
+    YAML::Node root;
+    try {
+        root = YAML::LoadFile(path);
+    } catch (const YAML::Exception& e) {
+        throw std::runtime_error("relay config " + path + ": " + e.what());
+    }
+    if (!root.IsMap()) throw std::runtime_error("relay config " + path + ": expected a mapping of settings");
+    for (const auto& entry : root) {
+        const auto key = entry.first.as<std::string>();
+        const YAML::Node& value = entry.second;
+        if (key == "path" || key == "socket") {
+            config.socketPath = scalar<std::string>(value, key);
+        } else if (key == "max_queue_size") {
+            config.maxQueueSize = scalar<std::uint32_t>(value, key);
+        } else if (key == "circuit_breaker") {
+            config.circuitBreaker = scalar<std::uint32_t>(value, key);
+        } else if (key == "max_queue_bytes") {
+            config.maxQueueBytes = scalar<std::uint64_t>(value, key);
+        } else if (key == "validate_checksums") {
+            config.validateChecksums = scalar<bool>(value, key);
+        } else if (key == "require_sequence") {
+            config.requireSequence = scalar<bool>(value, key);
+        } else if (key == "overload") {
+            const auto policy = scalar<std::string>(value, key);
+            if (policy == "drop") {
+                config.overload = OverloadPolicy::Drop;
+            } else if (policy == "backpressure") {
+                config.overload = OverloadPolicy::Backpressure;
+            } else {
+                bad(value, key, "expected drop or backpressure");
+            }
+        } else if (key == "max_frame_size" || key == "max_payload") {
+            const auto size = scalar<std::uint32_t>(value, key);
+            config.maxPayload = key == "max_payload" ? size : (size > 32 ? size - 32 : 0);
+            if (config.maxPayload == 0 || config.maxPayload > (64u << 20)) bad(value, key, "out of range");
+        } else if (key == "slow_consumer_timeout_ms") {
+            config.slowConsumerTimeoutMs = scalar<std::uint32_t>(value, key);
+        } else if (key == "shutdown_flush_ms") {
+            config.shutdownFlushMs = scalar<std::uint32_t>(value, key);
+        } else if (key == "socket_mode") {
+            const auto text = scalar<std::string>(value, key);
+            char* end = nullptr;
+            const unsigned long mode = std::strtoul(text.c_str(), &end, 8);
+            if (end == text.c_str() || *end != '\0' || mode > 0777) bad(value, key, "expected an octal mode like 0660");
+            config.socketMode = static_cast<std::uint32_t>(mode);
+        } else if (key == "socket_buffer_bytes") {
+            const auto bytes = scalar<std::uint32_t>(value, key);
+            if (bytes < 4096 || bytes > (256u << 20)) bad(value, key, "expected 4096 to 268435456");
+            config.socketBufferBytes = static_cast<int>(bytes);
+        } else if (key == "allowed_uids") {
+            config.allowedUids = idList(value, key);
+        } else if (key == "allowed_gids") {
+            config.allowedGids = idList(value, key);
+        } else if (key == "producer_uids") {
+            config.producerUids = idList(value, key);
+            config.producersAnyone = false;
+        } else if (key == "producer_gids") {
+            config.producerGids = idList(value, key);
+            config.producersAnyone = false;
+        } else if (key == "producers_anyone") {
+            config.producersAnyone = scalar<bool>(value, key);
+        } else if (key == "custom_types") {
+            for (auto t : idList(value, key)) {
+                if (t < 200 || t > 255) bad(value, key, "custom types are 200-255");
+                config.customTypes.push_back(static_cast<std::uint8_t>(t));
+            }
+        } else {
+            bad(entry.first, key, "unknown setting");
+        }
+    }
+    if (config.circuitBreaker > config.maxQueueSize) {
+        throw std::runtime_error("relay config " + path + ": circuit_breaker exceeds max_queue_size");
+    }
+}
+
+} // namespace alphapulse::relay

@@ -1,0 +1,284 @@
+// The relay in this process (a thread), clients over real Unix sockets.
+// Multi-process tests with the alphapulse command are in test/relay/.
+#include <gtest/gtest.h>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/relay/relay.hpp"
+#include "alphapulse/transport/unix_socket.hpp"
+#include "alphapulse/transport/unix_socket_transport.hpp"
+#include "test_frames.hpp"
+
+using namespace alphapulse;
+using relay::DropReason;
+using relay::Relay;
+using relay::RelayConfig;
+using transport::UnixSocketTransport;
+
+namespace {
+
+class RunningRelay {
+public:
+    explicit RunningRelay(RelayConfig config) {
+        char tmpl[] = "/tmp/alphapulse-relay-test-XXXXXX";
+        m_dir = ::mkdtemp(tmpl);
+        config.socketPath = m_dir + "/relay.sock";
+        m_relay = std::make_unique<Relay>(config);
+        m_thread = std::thread([this] { m_relay->run(/*handleSignals=*/false); });
+    }
+    ~RunningRelay() {
+        m_relay->stop();
+        m_thread.join();
+        m_relay.reset();
+        std::filesystem::remove_all(m_dir);
+    }
+    [[nodiscard]] std::string path() const { return m_relay->config().socketPath; }
+    [[nodiscard]] relay::RelayStats stats() const { return m_relay->stats(); }
+    [[nodiscard]] std::uint64_t drops(DropReason r) const { return stats().drops[static_cast<std::size_t>(r)]; }
+
+private:
+    std::string m_dir;
+    std::unique_ptr<Relay> m_relay;
+    std::thread m_thread;
+};
+
+std::unique_ptr<client::RelayClient> connectTo(const RunningRelay& relay, client::ClientOptions options = {}) {
+    auto c = std::make_unique<client::RelayClient>(
+        std::make_unique<UnixSocketTransport>(UnixSocketTransport::Options{relay.path()}), std::move(options));
+    EXPECT_TRUE(c->connected()) << c->transport().reason();
+    return c;
+}
+
+client::ClientOptions producerOnly() {
+    client::ClientOptions o;
+    o.subscription = std::bitset<256>{};
+    return o;
+}
+
+/// Receives until `count` frames arrived or `timeoutMs` passed.
+std::vector<std::vector<std::uint8_t>> receive(client::RelayClient& c, std::size_t count, int timeoutMs = 3000) {
+    std::vector<std::vector<std::uint8_t>> got;
+    auto handler = [&](const wire::FrameView& f) { got.emplace_back(f.data(), f.data() + f.size()); };
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+    while (got.size() < count && std::chrono::steady_clock::now() < deadline) c.poll(handler, 20);
+    return got;
+}
+
+template <typename Pred>
+bool eventually(Pred pred, int timeoutMs = 3000) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (pred()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return pred();
+}
+
+/// Wait until the relay has registered `n` clients (and their subscriptions).
+void waitClients(const RunningRelay& relay, std::size_t n) {
+    ASSERT_TRUE(eventually([&] { return relay.stats().clients.size() == n; }));
+}
+
+} // namespace
+
+TEST(Relay, FansOutToEveryOtherClientInOrderWithoutEcho) {
+    RunningRelay relay(relay::defaultConfig(wire::Domain::MarketData));
+    auto a = connectTo(relay);
+    auto b = connectTo(relay);
+    auto c = connectTo(relay);
+    waitClients(relay, 3);
+    std::vector<std::uint8_t> batch;
+    for (std::uint64_t i = 1; i <= 1000; ++i) fixtures::append(batch, fixtures::tradeFrame(1, i));
+    ASSERT_EQ(a->publish(batch), transport::SendStatus::Ok);
+    for (auto* consumer : {b.get(), c.get()}) {
+        const auto got = receive(*consumer, 1000);
+        ASSERT_EQ(got.size(), 1000u);
+        for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], fixtures::tradeFrame(1, i + 1));
+    }
+    EXPECT_TRUE(receive(*a, 1, 100).empty()) << "no echo to the sender";
+}
+
+TEST(Relay, SubscriptionsSelectTypesAndOtherDomainsAreDropped) {
+    RunningRelay relay(relay::defaultConfig(wire::Domain::MarketData));
+    auto producer = connectTo(relay, producerOnly());
+    client::ClientOptions quotes;
+    quotes.subscription = client::typesOf({wire::MessageType::Quote});
+    auto quoteConsumer = connectTo(relay, quotes);
+    auto everything = connectTo(relay);
+    waitClients(relay, 3);
+    ASSERT_TRUE(eventually([&] { return relay.stats().clients[1].subscribed; }));
+    producer->publish(fixtures::tradeFrame(1, 1));
+    producer->publish(fixtures::orderFrame(1, 2)); // execution type on market data
+    const auto got = receive(*everything, 2, 500);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0], fixtures::tradeFrame(1, 1));
+    EXPECT_TRUE(receive(*quoteConsumer, 1, 100).empty());
+    EXPECT_EQ(relay.drops(DropReason::OutOfDomain), 1u);
+}
+
+TEST(Relay, BadChecksumDroppedWhereValidatedConnectionKept) {
+    auto config = relay::defaultConfig(wire::Domain::Signals);
+    RunningRelay relay(config);
+    auto producer = connectTo(relay, producerOnly());
+    auto consumer = connectTo(relay);
+    waitClients(relay, 2);
+    std::vector<std::uint8_t> frame(wire::ArbitrageOpportunityLayout::SIZE);
+    auto b = *wire::ArbitrageOpportunityBuilder::into(frame.data(), frame.size());
+    b.sequence(1).spread_bps(12);
+    b.finish();
+    auto corrupt = frame;
+    corrupt[60] ^= 1;
+    producer->publish(corrupt);
+    producer->publish(frame);
+    const auto got = receive(*consumer, 2, 500);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0], frame);
+    EXPECT_EQ(relay.drops(DropReason::BadChecksum), 1u);
+}
+
+TEST(Relay, GarbageClosesOnlyThatConnection) {
+    RunningRelay relay(relay::defaultConfig(wire::Domain::MarketData));
+    auto consumer = connectTo(relay);
+    auto good = connectTo(relay, producerOnly());
+    const int bad = transport::connectUnix(relay.path());
+    ASSERT_GE(bad, 0);
+    waitClients(relay, 3);
+    const char garbage[] = "GET / HTTP/1.1\r\nHost: relay\r\n\r\n";
+    ASSERT_TRUE(transport::writeAll(bad, garbage, sizeof garbage));
+    ASSERT_TRUE(eventually([&] { return relay.drops(DropReason::Desynchronised) == 1; }));
+    char byte = 0;
+    EXPECT_TRUE(eventually([&] { return ::recv(bad, &byte, 1, MSG_DONTWAIT) == 0; })) << "closed by the relay";
+    ::close(bad);
+    good->publish(fixtures::tradeFrame(1, 1));
+    EXPECT_EQ(receive(*consumer, 1).size(), 1u);
+}
+
+TEST(Relay, ExecutionRejectsSequenceGapsAndReportsThem) {
+    RunningRelay relay(relay::defaultConfig(wire::Domain::Execution));
+    auto producer = connectTo(relay);
+    auto engine = connectTo(relay);
+    waitClients(relay, 2);
+    for (std::uint64_t seq : {1u, 2u, 4u, 3u}) producer->publish(fixtures::orderFrame(60, seq));
+    const auto got = receive(*engine, 3, 500);
+    ASSERT_EQ(got.size(), 3u);
+    EXPECT_EQ(got[0], fixtures::orderFrame(60, 1));
+    EXPECT_EQ(got[1], fixtures::orderFrame(60, 2));
+    EXPECT_EQ(got[2], fixtures::orderFrame(60, 3));
+    EXPECT_EQ(relay.drops(DropReason::BadSequence), 1u);
+    // The producer is told (an Error frame from the relay).
+    const auto report = receive(*producer, 1, 500);
+    ASSERT_EQ(report.size(), 1u);
+    EXPECT_EQ(report[0][wire::header::MESSAGE_TYPE_OFFSET], static_cast<std::uint8_t>(wire::MessageType::Error));
+    EXPECT_EQ(producer->counters().relayErrors, 1u);
+}
+
+TEST(Relay, MarketDataDropsForTheSlowConsumerOnly) {
+    auto config = relay::defaultConfig(wire::Domain::MarketData);
+    // Above any burst the relay can read at once (the producer's 4 MiB socket
+    // buffer holds ~65,000 frames), below what the slow one is sent.
+    config.maxQueueSize = 100'000;
+    config.circuitBreaker = 80'000;
+    config.socketBufferBytes = 64 << 10; // so the kernel does not absorb what the relay must shed
+    RunningRelay relay(config);
+    auto producer = connectTo(relay, producerOnly());
+    auto fast = connectTo(relay);
+    const int slow = transport::connectUnix(relay.path()); // connects, never reads
+    int tiny = 4096;
+    ::setsockopt(slow, SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);
+    waitClients(relay, 3);
+    constexpr std::uint64_t TOTAL = 250'000;
+    std::size_t fastGot = 0;
+    std::uint64_t expected = 1;
+    auto handler = [&](const wire::FrameView& f) {
+        EXPECT_EQ(f.sequence(), expected++);
+        ++fastGot;
+    };
+    for (std::uint64_t i = 1; i <= TOTAL; ++i) {
+        while (producer->publish(fixtures::tradeFrame(1, i)) != transport::SendStatus::Ok) fast->poll(handler, 0);
+        if (i % 256 == 0) fast->poll(handler, 0);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (fastGot < TOTAL && std::chrono::steady_clock::now() < deadline) fast->poll(handler, 20);
+    EXPECT_EQ(fastGot, TOTAL) << "the fast consumer lost nothing";
+    EXPECT_GT(relay.drops(DropReason::QueueFull), 0u) << "the slow one was shed";
+    ::close(slow);
+}
+
+TEST(Relay, ExecutionDisconnectsAConsumerThatCannotKeepUpAndLosesNothingElse) {
+    auto config = relay::defaultConfig(wire::Domain::Execution);
+    config.maxQueueSize = 2000;
+    config.circuitBreaker = 1600;
+    config.slowConsumerTimeoutMs = 300;
+    config.socketBufferBytes = 64 << 10;
+    RunningRelay relay(config);
+    auto producer = connectTo(relay, producerOnly());
+    auto engine = connectTo(relay);
+    const int stuck = transport::connectUnix(relay.path());
+    int tiny = 4096;
+    ::setsockopt(stuck, SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);
+    waitClients(relay, 3);
+    constexpr std::uint64_t TOTAL = 20'000;
+    std::uint64_t expected = 1;
+    std::size_t got = 0;
+    auto handler = [&](const wire::FrameView& f) {
+        if (f.messageType() != static_cast<std::uint8_t>(wire::MessageType::OrderRequest)) return;
+        EXPECT_EQ(f.sequence(), expected++);
+        ++got;
+    };
+    for (std::uint64_t i = 1; i <= TOTAL; ++i) {
+        ASSERT_TRUE(producer->publishBlocking(fixtures::orderFrame(60, i), std::chrono::seconds(10)));
+        engine->poll(handler, 0);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (got < TOTAL && std::chrono::steady_clock::now() < deadline) {
+        producer->flush();
+        engine->poll(handler, 20);
+    }
+    EXPECT_EQ(got, TOTAL) << "every order reached the engine, in order; relay: " << relay.stats().toJson();
+    EXPECT_EQ(relay.drops(DropReason::SlowConsumer), 1u);
+    EXPECT_EQ(relay.drops(DropReason::QueueFull), 0u);
+    EXPECT_GE(relay.stats().producerPauses, 1u);
+    ::close(stuck);
+}
+
+TEST(Relay, OnlyItsOwnUserProducesOnExecutionByDefault) {
+    const auto config = relay::defaultConfig(wire::Domain::Execution);
+    EXPECT_FALSE(config.producersAnyone);
+    EXPECT_TRUE(config.validateChecksums);
+    EXPECT_TRUE(config.requireSequence);
+    EXPECT_EQ(config.maxQueueSize, 10'000u);
+    EXPECT_EQ(config.circuitBreaker, 8'000u);
+    const auto md = relay::defaultConfig(wire::Domain::MarketData);
+    EXPECT_EQ(md.maxQueueSize, 1'000'000u);
+    EXPECT_EQ(md.circuitBreaker, 800'000u);
+    EXPECT_FALSE(md.validateChecksums);
+    const auto sig = relay::defaultConfig(wire::Domain::Signals);
+    EXPECT_EQ(sig.maxQueueSize, 100'000u);
+    EXPECT_TRUE(sig.validateChecksums);
+    EXPECT_FALSE(sig.requireSequence);
+}
+
+TEST(Relay, StaleSocketFileDoesNotStopANewRelayButALiveOneDoes) {
+    char tmpl[] = "/tmp/alphapulse-stale-XXXXXX";
+    const std::string dir = ::mkdtemp(tmpl);
+    auto config = relay::defaultConfig(wire::Domain::System);
+    config.socketPath = dir + "/system.sock";
+    {
+        // A socket file nobody listens on: what a crashed relay leaves.
+        const int fd = transport::listenUnix(config.socketPath, 0600);
+        ::close(fd);
+    }
+    ASSERT_TRUE(std::filesystem::exists(config.socketPath));
+    {
+        Relay first(config);
+        EXPECT_THROW(Relay second(config), std::runtime_error);
+    }
+    EXPECT_FALSE(std::filesystem::exists(config.socketPath)) << "removed on shutdown";
+    std::filesystem::remove_all(dir);
+}

@@ -1,0 +1,169 @@
+#include "alphapulse/transport/channel_transport.hpp"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <bitset>
+#include <mutex>
+#include <vector>
+
+#include "alphapulse/wire/messages.hpp"
+
+namespace alphapulse::transport {
+
+struct ChannelTransport::Endpoint {
+    Endpoint() : eventFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) { subscription.set(); }
+    ~Endpoint() {
+        if (eventFd >= 0) ::close(eventFd);
+    }
+    Endpoint(const Endpoint&) = delete;
+    Endpoint& operator=(const Endpoint&) = delete;
+
+    int eventFd;
+    std::mutex mutex;                 ///< guards queue and frames (the hub's lock guards subscription)
+    std::vector<std::uint8_t> queue;  ///< whole frames back to back
+    std::uint64_t frames = 0;
+    std::bitset<256> subscription;
+};
+
+class ChannelHub::Impl {
+public:
+    explicit Impl(Options opts) : options(std::move(opts)) {}
+
+    SendStatus send(ChannelTransport::Endpoint* sender, std::span<const std::uint8_t> bytes) {
+        std::lock_guard lock(mutex);
+        // All or none: with backpressure, refuse the whole batch if any
+        // receiver lacks room for its share.
+        std::uint64_t frameCount = 0;
+        for (std::size_t at = 0; at + wire::header::SIZE <= bytes.size(); ++frameCount) {
+            at += wire::header::SIZE + wire::loadLe<std::uint32_t>(bytes.data() + at + wire::header::PAYLOAD_SIZE_OFFSET);
+        }
+        if (!options.dropWhenFull) {
+            for (auto* endpoint : endpoints) {
+                if (endpoint == sender) continue;
+                std::lock_guard queueLock(endpoint->mutex);
+                if (endpoint->frames + frameCount > options.capacityFrames) return SendStatus::WouldBlock;
+            }
+        }
+        for (std::size_t at = 0; at + wire::header::SIZE <= bytes.size();) {
+            const std::uint8_t* frame = bytes.data() + at;
+            const std::size_t size =
+                wire::header::SIZE + wire::loadLe<std::uint32_t>(frame + wire::header::PAYLOAD_SIZE_OFFSET);
+            if (size > bytes.size() - at) break; // a partial frame: the caller broke send()'s precondition
+            at += size;
+            ++counters.framesIn;
+            const std::uint8_t type = frame[wire::header::MESSAGE_TYPE_OFFSET];
+            if (type == static_cast<std::uint8_t>(wire::MessageType::Subscribe)) {
+                subscribe(sender, frame, size);
+                continue;
+            }
+            if (wire::domainOf(type) != options.domain) {
+                ++counters.dropsOutOfDomain;
+                continue;
+            }
+            for (auto* endpoint : endpoints) {
+                if (endpoint == sender || !endpoint->subscription.test(type)) continue;
+                std::lock_guard queueLock(endpoint->mutex);
+                if (endpoint->frames >= options.capacityFrames) {
+                    ++counters.dropsQueueFull;
+                    continue;
+                }
+                endpoint->queue.insert(endpoint->queue.end(), frame, frame + size);
+                ++endpoint->frames;
+                ++counters.framesDelivered;
+                const std::uint64_t one = 1;
+                [[maybe_unused]] const auto n = ::write(endpoint->eventFd, &one, sizeof one);
+            }
+        }
+        return SendStatus::Ok;
+    }
+
+    void subscribe(ChannelTransport::Endpoint* sender, const std::uint8_t* frame, std::size_t size) {
+        const auto view = wire::SubscribeView::parse(frame, size, true);
+        if (!view) return;
+        std::bitset<256> subscription;
+        const auto mask = view->message_types();
+        for (std::size_t t = 0; t < 256; ++t) {
+            if ((mask[t / 8] >> (t % 8)) & 1U) subscription.set(t);
+        }
+        sender->subscription = subscription;
+    }
+
+    Options options;
+    mutable std::mutex mutex; ///< guards endpoints, subscriptions and counters
+    std::vector<ChannelTransport::Endpoint*> endpoints;
+    Counters counters;
+};
+
+std::shared_ptr<ChannelHub> ChannelHub::create(Options options) {
+    return std::make_shared<ChannelHub>(std::make_unique<Impl>(std::move(options)));
+}
+ChannelHub::ChannelHub(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+ChannelHub::~ChannelHub() = default;
+ChannelHub::Counters ChannelHub::counters() const {
+    std::lock_guard lock(m_impl->mutex);
+    return m_impl->counters;
+}
+const ChannelHub::Options& ChannelHub::options() const noexcept { return m_impl->options; }
+
+ChannelTransport::ChannelTransport(std::shared_ptr<ChannelHub> hub) : m_hub(std::move(hub)) {}
+ChannelTransport::~ChannelTransport() { close(); }
+
+bool ChannelTransport::connect() {
+    close();
+    m_endpoint = std::make_shared<Endpoint>();
+    std::lock_guard lock(m_hub->impl().mutex);
+    m_hub->impl().endpoints.push_back(m_endpoint.get());
+    m_reason.clear();
+    return true;
+}
+
+bool ChannelTransport::connected() const noexcept { return m_endpoint != nullptr; }
+
+void ChannelTransport::close() noexcept {
+    if (!m_endpoint) return;
+    {
+        std::lock_guard lock(m_hub->impl().mutex);
+        auto& list = m_hub->impl().endpoints;
+        list.erase(std::remove(list.begin(), list.end(), m_endpoint.get()), list.end());
+    }
+    m_endpoint.reset();
+    m_reason = "closed";
+}
+
+SendStatus ChannelTransport::send(std::span<const std::uint8_t> frames) {
+    if (!m_endpoint) return SendStatus::Closed;
+    return m_hub->impl().send(m_endpoint.get(), frames);
+}
+
+int ChannelTransport::pollFd() const noexcept { return m_endpoint ? m_endpoint->eventFd : -1; }
+
+int ChannelTransport::receive(FrameHandler handler, int timeoutMs) {
+    if (!m_endpoint) return -1;
+    pollfd pfd{m_endpoint->eventFd, POLLIN, 0};
+    if (::poll(&pfd, 1, timeoutMs) <= 0) return 0;
+    std::uint64_t ignored = 0;
+    [[maybe_unused]] const auto n = ::read(m_endpoint->eventFd, &ignored, sizeof ignored);
+    {
+        std::lock_guard lock(m_endpoint->mutex);
+        m_scratch.clear();
+        m_scratch.swap(m_endpoint->queue); // the two buffers trade places: no allocation once warm
+        m_endpoint->frames = 0;
+    }
+    int delivered = 0;
+    for (std::size_t at = 0; at < m_scratch.size();) {
+        const wire::FrameView frame{m_scratch.data() + at,
+                                    wire::header::SIZE + wire::loadLe<std::uint32_t>(m_scratch.data() + at +
+                                                                                     wire::header::PAYLOAD_SIZE_OFFSET)};
+        at += frame.size();
+        handler(frame);
+        ++delivered;
+    }
+    return delivered;
+}
+
+std::string ChannelTransport::describe() const { return "channel:" + m_hub->options().name; }
+
+} // namespace alphapulse::transport

@@ -1,0 +1,117 @@
+#include "alphapulse/transport/unix_socket_transport.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "alphapulse/transport/unix_socket.hpp"
+
+namespace alphapulse::transport {
+
+UnixSocketTransport::UnixSocketTransport(Options options)
+    : m_options(std::move(options)), m_reader(m_options.receiveBufferBytes, m_options.maxPayload),
+      m_out(m_options.sendBufferBytes) {}
+
+UnixSocketTransport::~UnixSocketTransport() { close(); }
+
+bool UnixSocketTransport::connect() {
+    close();
+    m_fd = connectUnix(m_options.path);
+    if (m_fd < 0) {
+        m_reason = "connect " + m_options.path + ": " + std::strerror(errno);
+        return false;
+    }
+    setSocketBuffers(m_fd, 4 << 20);
+    m_reason.clear();
+    return true;
+}
+
+void UnixSocketTransport::close() noexcept {
+    if (m_fd >= 0) ::close(m_fd);
+    m_fd = -1;
+    m_reader.clear();
+    // Frames not yet written are dropped with the connection: a partial frame
+    // must never start the next connection's stream.
+    m_outHead = m_outTail = 0;
+}
+
+bool UnixSocketTransport::fail(std::string why) {
+    m_reason = std::move(why);
+    close();
+    return false;
+}
+
+bool UnixSocketTransport::flush() {
+    while (m_fd >= 0 && m_outHead < m_outTail) {
+        const ssize_t n = ::send(m_fd, m_out.data() + m_outHead, m_outTail - m_outHead, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            m_outHead += static_cast<std::size_t>(n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EAGAIN) break;
+        return fail(std::string("write: ") + (n == 0 ? "connection closed" : std::strerror(errno)));
+    }
+    if (m_outHead == m_outTail) m_outHead = m_outTail = 0;
+    return m_fd >= 0;
+}
+
+SendStatus UnixSocketTransport::send(std::span<const std::uint8_t> frames) {
+    if (m_fd < 0) return SendStatus::Closed;
+    if (m_out.size() - m_outTail < frames.size()) {
+        if (!flush()) return SendStatus::Closed;
+        if (m_outHead > 0) { // compact what is left to the front
+            std::memmove(m_out.data(), m_out.data() + m_outHead, m_outTail - m_outHead);
+            m_outTail -= m_outHead;
+            m_outHead = 0;
+        }
+        if (m_out.size() - m_outTail < frames.size()) {
+            if (m_outTail == 0 && frames.size() > m_out.size()) m_out.resize(frames.size()); // one oversized batch
+            else return SendStatus::WouldBlock;
+        }
+    }
+    std::memcpy(m_out.data() + m_outTail, frames.data(), frames.size());
+    m_outTail += frames.size();
+    return flush() ? SendStatus::Ok : SendStatus::Closed;
+}
+
+int UnixSocketTransport::deliver(FrameHandler& handler) {
+    int delivered = 0;
+    for (;;) {
+        const auto frame = m_reader.next();
+        if (!frame) {
+            if (frame.error() == wire::WireError::Truncated) return delivered;
+            fail(std::string("stream desynchronised: ") + std::string(wire::errorName(frame.error())));
+            return delivered > 0 ? delivered : -1;
+        }
+        handler(*frame);
+        ++delivered;
+    }
+}
+
+int UnixSocketTransport::receive(FrameHandler handler, int timeoutMs) {
+    if (m_fd < 0) return -1;
+    if (m_outHead < m_outTail && !flush()) return -1;
+    pollfd pfd{m_fd, POLLIN, 0};
+    const int ready = ::poll(&pfd, 1, timeoutMs);
+    if (ready < 0) return errno == EINTR ? 0 : (fail(std::string("poll: ") + std::strerror(errno)), -1);
+    if (ready == 0) return 0;
+    auto space = m_reader.writable();
+    const ssize_t n = ::read(m_fd, space.data(), space.size());
+    if (n == 0) {
+        fail("relay closed the connection");
+        return -1;
+    }
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EINTR) return 0;
+        fail(std::string("read: ") + std::strerror(errno));
+        return -1;
+    }
+    m_reader.commit(static_cast<std::size_t>(n));
+    return deliver(handler);
+}
+
+} // namespace alphapulse::transport
