@@ -111,6 +111,8 @@ std::string fieldNote(std::string_view layout, const FieldDescriptor& f) {
     if (layout == "TertiaryVenue" && n == "venue_c_type") return "1 UniV2, 2 UniV3, 3 Curve";
     if (layout == "TertiaryVenue" && n == "venue_c_router") return "third router address";
     if (layout == "PoolAddresses") return f.kind == FieldKind::Padding ? "zero on write, ignored on read" : "pool contract (for quoter calls)";
+    if (layout == "Subscribe" && n == "message_types") return "bit t (byte t / 8, bit t % 8) selects type t; all zero = nothing";
+    if (layout == "Subscribe" && n == "flags") return "0; reserved for subscription options";
     if (layout == "OrderBook" && n == "bid_count") return "bid levels that follow the fixed part";
     if (layout == "OrderBook" && n == "ask_count") return "ask levels that follow the bids";
     if (n == "reject_reason") return "0 = none; venue/engine-defined code";

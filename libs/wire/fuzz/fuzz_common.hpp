@@ -46,6 +46,7 @@ namespace alphapulse::wire::fuzz {
     X(Snapshot, ALPHAPULSE_SNAPSHOT)                             \
     X(Error, ALPHAPULSE_ERROR)                                   \
     X(ConfigUpdate, ALPHAPULSE_CONFIG_UPDATE)                    \
+    X(Subscribe, ALPHAPULSE_SUBSCRIBE)                           \
     X(Custom, ALPHAPULSE_CUSTOM)
 
 [[noreturn]] inline void invariantFailed(const char* what, const char* file, int line) {
@@ -105,6 +106,23 @@ inline void consumeFrame(const FrameView& frame) {
     ALPHAPULSE_FUZZ_CHECK(h.magic == header::MAGIC);
     ALPHAPULSE_FUZZ_CHECK(h.payloadSize + header::SIZE == frame.size());
     touchBytes(frame.data(), frame.size());
+}
+
+/// Reads every field of a discovery message (W6) and its metadata values;
+/// the metadata ends where the frame ends, and a pool carries its tokens.
+inline void consumeDiscovery(const DiscoveryView& d) {
+    consume(d.instrumentId());
+    consume(d.decimals());
+    consume(d.symbol());
+    ALPHAPULSE_FUZZ_CHECK(d.metadata() + d.metadataLen() == d.frame().data() + d.frame().size());
+    consume(d.name());
+    if (const auto a = d.address()) touchBytes(a->data(), a->size());
+    if (const auto c = d.chainId()) consume(*c);
+    if (const auto p = d.poolTokens()) {
+        const auto& view = *p;
+        ALPHAPULSE_META_POOL_TOKENS(ALPHAPULSE_FUZZ_READ_FIELD)
+    }
+    ALPHAPULSE_FUZZ_CHECK(!d.isPool() || d.poolTokens().has_value());
 }
 
 /// Bitwise CRC-32 (W3), the slow obvious reference for frameChecksum.

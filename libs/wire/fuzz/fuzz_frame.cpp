@@ -36,21 +36,6 @@ void consumeExtensions(const DeFiSignalView& signal) {
     ALPHAPULSE_FUZZ_CHECK(reader.error() == WireError::Ok); // parseFrame validated the region
 }
 
-void consumeDiscovery(const DiscoveryView& d) {
-    consume(d.instrumentId());
-    consume(d.decimals());
-    consume(d.symbol());
-    ALPHAPULSE_FUZZ_CHECK(d.metadata() + d.metadataLen() == d.frame().data() + d.frame().size());
-    consume(d.name());
-    if (const auto a = d.address()) touchBytes(a->data(), a->size());
-    if (const auto c = d.chainId()) consume(*c);
-    if (const auto p = d.poolTokens()) {
-        const auto& view = *p;
-        ALPHAPULSE_META_POOL_TOKENS(ALPHAPULSE_FUZZ_READ_FIELD)
-    }
-    ALPHAPULSE_FUZZ_CHECK(!d.isPool() || d.poolTokens().has_value());
-}
-
 void consumeTyped(const FrameView& frame) {
     switch (static_cast<MessageType>(frame.messageType())) {
 #define ALPHAPULSE_FUZZ_CASE(Name, FIELDS)          \

@@ -3,27 +3,16 @@
 
 #include <array>
 #include <cstdint>
-#include <stdexcept>
 #include <string>
 #include <numeric>
 #include <string_view>
 #include <vector>
 
 #include "alphapulse/wire.hpp"
+#include "test_support.hpp"
 
 using namespace alphapulse::wire;
-
-namespace {
-
-/// The value of an Expected the test relies on; a failed precondition
-/// throws, which GoogleTest reports as a failure of the test.
-template <typename T>
-T must(const Expected<T>& e) {
-    if (!e) throw std::runtime_error(std::string{"unexpected error: "} + std::string{errorName(e.error())});
-    return *e;
-}
-
-} // namespace
+using namespace alphapulse::wire::test;
 
 namespace {
 

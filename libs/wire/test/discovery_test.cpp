@@ -13,18 +13,12 @@
 #include <vector>
 
 #include "alphapulse/wire.hpp"
+#include "test_support.hpp"
 
 using namespace alphapulse::wire;
+using namespace alphapulse::wire::test;
 
 namespace {
-
-template <typename T>
-T must(const Expected<T>& e) {
-    if (!e) throw std::runtime_error(std::string{"unexpected error: "} + std::string{errorName(e.error())});
-    return *e;
-}
-
-using Bytes = std::vector<std::uint8_t>;
 
 // Real SushiSwap V2 USDC/WETH pair on Ethereum and its tokens.
 constexpr std::string_view USDC = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48";

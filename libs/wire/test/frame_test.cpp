@@ -5,7 +5,6 @@
 
 #include <array>
 #include <cstdint>
-#include <stdexcept>
 #include <string>
 #include <cstring>
 #include <set>
@@ -13,24 +12,12 @@
 #include <vector>
 
 #include "alphapulse/wire.hpp"
+#include "test_support.hpp"
 
 using namespace alphapulse::wire;
+using namespace alphapulse::wire::test;
 
 namespace {
-
-/// The value of an Expected the test relies on; a failed precondition
-/// throws, which GoogleTest reports as a failure of the test.
-template <typename T>
-T must(const Expected<T>& e) {
-    if (!e) throw std::runtime_error(std::string{"unexpected error: "} + std::string{errorName(e.error())});
-    return *e;
-}
-
-} // namespace
-
-namespace {
-
-using Bytes = std::vector<std::uint8_t>;
 
 constexpr std::string_view USDC = "0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48";
 
@@ -200,7 +187,7 @@ TEST(Frame, BadChecksumOfEveryVariableFrameIsRefused) {
 
 TEST(Frame, UnknownTypeIsRefused) {
     for (const std::uint8_t type : {std::uint8_t{0}, std::uint8_t{4}, std::uint8_t{13}, std::uint8_t{60},
-                                    std::uint8_t{104}, std::uint8_t{199}, std::uint8_t{201}, std::uint8_t{255}}) {
+                                    std::uint8_t{105}, std::uint8_t{199}, std::uint8_t{201}, std::uint8_t{255}}) {
         Bytes frame = tradeFrame();
         frame[4] = type;
         reseal(frame);
@@ -259,7 +246,7 @@ Bytes errorFrameWithText(const std::vector<std::uint8_t>& text) {
     auto builder = must(ErrorBuilder::into(buf.data(), buf.size()));
     builder.error_code(7).severity(static_cast<std::uint8_t>(Severity::Warning));
     builder.finish();
-    std::memcpy(buf.data() + ErrorLayout::OFFSET_message, text.data(), text.size());
+    std::copy(text.begin(), text.end(), buf.begin() + ErrorLayout::OFFSET_message);
     reseal(buf);
     return buf;
 }

@@ -5,23 +5,18 @@
 #include <array>
 #include <cstdint>
 #include <set>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "alphapulse/wire.hpp"
+#include "test_support.hpp"
 
 using namespace alphapulse::wire;
+using namespace alphapulse::wire::test;
 
 namespace {
-
-template <typename T>
-T must(const Expected<T>& e) {
-    if (!e) throw std::runtime_error(std::string{"unexpected error: "} + std::string{errorName(e.error())});
-    return *e;
-}
 
 constexpr std::string_view USDC = "0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48";
 constexpr std::string_view USDC_EIP55 = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48";

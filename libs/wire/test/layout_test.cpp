@@ -4,8 +4,6 @@
 
 #include <array>
 #include <cstdint>
-#include <stdexcept>
-#include <string>
 #include <cstring>
 #include <set>
 #include <string>
@@ -13,20 +11,10 @@
 #include <vector>
 
 #include "alphapulse/wire.hpp"
+#include "test_support.hpp"
 
 using namespace alphapulse::wire;
-
-namespace {
-
-/// The value of an Expected the test relies on; a failed precondition
-/// throws, which GoogleTest reports as a failure of the test.
-template <typename T>
-T must(const Expected<T>& e) {
-    if (!e) throw std::runtime_error(std::string{"unexpected error: "} + std::string{errorName(e.error())});
-    return *e;
-}
-
-} // namespace
+using namespace alphapulse::wire::test;
 
 namespace {
 
@@ -374,6 +362,11 @@ constexpr CompatRow COMPAT_TABLE[] = {
     {"ConfigUpdate", "domain", 76, 1},
     {"ConfigUpdate", "_padding", 77, 3},
     // ConfigUpdate total 80
+    // Subscribe
+    {"Subscribe", "message_types", 32, 32},
+    {"Subscribe", "flags", 64, 1},
+    {"Subscribe", "_padding", 65, 7},
+    // Subscribe total 72
     // Custom
     // Custom total 32
     // PoolAddressTlv
@@ -437,46 +430,6 @@ std::size_t kindSize(FieldKind kind) {
     }
     return 0;
 }
-
-// A value for one field of a layout, held as the bytes the wire must carry
-// (little-endian, decoded here by hand, independently of the library).
-template <typename FT>
-struct Sample {
-    std::array<std::uint8_t, FT::SIZE> wire{};
-
-    [[nodiscard]] std::uint64_t leBits(std::size_t from, std::size_t count) const {
-        std::uint64_t v = 0;
-        for (std::size_t i = 0; i < count; ++i) v |= static_cast<std::uint64_t>(wire[from + i]) << (8 * i);
-        return v;
-    }
-
-    [[nodiscard]] typename FT::Value value() const {
-        using V = typename FT::Value;
-        if constexpr (FT::KIND == FieldKind::U128 || FT::KIND == FieldKind::I128) {
-            const Uint128 v = (static_cast<Uint128>(leBits(8, 8)) << 64) | leBits(0, 8);
-            return static_cast<V>(v);
-        } else if constexpr (FT::KIND == FieldKind::Instrument) {
-            return InstrumentId{static_cast<std::uint16_t>(leBits(0, 2)), wire[2], wire[3], leBits(4, 8)};
-        } else if constexpr (FT::KIND == FieldKind::Bytes || FT::KIND == FieldKind::Padding) {
-            return V{wire.data(), FT::SIZE};
-        } else if constexpr (FT::KIND == FieldKind::Text) {
-            std::size_t len = 0;
-            while (len < FT::SIZE && wire[len] != 0) ++len;
-            return V{reinterpret_cast<const char*>(wire.data()), len};
-        } else {
-            return static_cast<V>(leBits(0, FT::SIZE));
-        }
-    }
-
-    /// What a view returned equals this sample.
-    [[nodiscard]] bool matches(const typename FT::Value& got) const {
-        if constexpr (FT::KIND == FieldKind::Bytes || FT::KIND == FieldKind::Padding) {
-            return std::memcmp(got.data(), wire.data(), FT::SIZE) == 0;
-        } else {
-            return got == value();
-        }
-    }
-};
 
 // Fills a sample with bytes that differ from field to field (so a field
 // written at the wrong offset shows), text as ASCII, padding as zero.
@@ -559,8 +512,9 @@ AP_BUILD_AND_CHECK(Heartbeat, ALPHAPULSE_HEARTBEAT)
 AP_BUILD_AND_CHECK(Snapshot, ALPHAPULSE_SNAPSHOT)
 AP_BUILD_AND_CHECK(Error, ALPHAPULSE_ERROR)
 AP_BUILD_AND_CHECK(ConfigUpdate, ALPHAPULSE_CONFIG_UPDATE)
+AP_BUILD_AND_CHECK(Subscribe, ALPHAPULSE_SUBSCRIBE)
 
-constexpr std::size_t FIXED_MESSAGES_CHECKED_ABOVE = 26;
+constexpr std::size_t FIXED_MESSAGES_CHECKED_ABOVE = 27;
 
 } // namespace
 
@@ -572,7 +526,7 @@ TEST(Layout, EveryFixedLayoutHasABuilderBytesTest) {
 
 TEST(Layout, CatalogHasEveryMessageTypeOfTheEnumOnce) {
     const std::vector<int> expectedTypes{1,  2,  3,  10, 11, 12, 20, 21, 22, 23, 24, 25, 30, 31, 32, 33,
-                                         34, 35, 36, 37, 40, 41, 42, 43, 44, 45, 100, 101, 102, 103, 200};
+                                         34, 35, 36, 37, 40, 41, 42, 43, 44, 45, 100, 101, 102, 103, 104, 200};
     std::vector<int> types;
     for (const MessageLayout* layout : allLayouts()) types.push_back(layout->type);
     EXPECT_EQ(types, expectedTypes);

@@ -7,23 +7,16 @@
 #include <cstdint>
 #include <cstring>
 #include <random>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "alphapulse/wire.hpp"
+#include "test_support.hpp"
 
 using namespace alphapulse::wire;
+using namespace alphapulse::wire::test;
 
 namespace {
-
-template <typename T>
-T must(const Expected<T>& e) {
-    if (!e) throw std::runtime_error(std::string{"unexpected error: "} + std::string{errorName(e.error())});
-    return *e;
-}
-
-using Bytes = std::vector<std::uint8_t>;
 
 std::vector<TlvEntry> readAll(const Bytes& bytes, WireError& error) {
     TlvReader reader{bytes.data(), bytes.size()};
