@@ -45,14 +45,14 @@ void MultiRelayConsumer::dispatch(wire::Domain domain, const wire::FrameView& fr
 }
 
 int MultiRelayConsumer::poll(int timeoutMs) {
-    std::vector<pollfd> fds;
-    std::vector<std::size_t> owners;
+    // Reused between calls: polling allocates nothing once warm.
+    auto& fds = m_pollFds;
+    fds.clear();
     int wait = timeoutMs;
     for (std::size_t i = 0; i < m_clients.size(); ++i) {
         const int fd = m_clients[i].client->pollFd();
         if (fd >= 0) {
             fds.push_back(pollfd{fd, POLLIN, 0});
-            owners.push_back(i);
         } else {
             // Disconnected: wake up when its reconnect is due.
             const int due = m_clients[i].client->reconnectDelayMs();

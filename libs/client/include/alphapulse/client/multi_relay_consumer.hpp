@@ -3,6 +3,8 @@
 // RelayClient per domain) and dispatching each frame to the handlers
 // registered for its message type, else for its domain, else to a fallback.
 // One thread, one poll() over every connection's descriptor.
+#include <poll.h>
+
 #include <array>
 #include <functional>
 #include <memory>
@@ -44,6 +46,7 @@ private:
     std::array<std::vector<Handler>, 256> m_byType;
     std::array<std::vector<Handler>, 8> m_byDomain;
     std::vector<Handler> m_other;
+    std::vector<pollfd> m_pollFds;
 };
 
 } // namespace alphapulse::client
