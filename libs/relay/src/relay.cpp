@@ -432,7 +432,7 @@ void Relay::Impl::handleSubscribe(Client& client, const FrameView& frame) {
     const auto mask = view->message_types();
     std::bitset<256> subscription;
     for (std::size_t type = 0; type < 256; ++type) {
-        if ((mask[type / 8] >> (type % 8)) & 1U) subscription.set(type);
+        if (((static_cast<unsigned>(mask[type / 8]) >> (type % 8)) & 1U) != 0) subscription.set(type);
     }
     client.subscription = subscription;
     client.stats.subscribed = true;

@@ -86,7 +86,7 @@ public:
         std::bitset<256> subscription;
         const auto mask = view->message_types();
         for (std::size_t t = 0; t < 256; ++t) {
-            if ((mask[t / 8] >> (t % 8)) & 1U) subscription.set(t);
+            if (((static_cast<unsigned>(mask[t / 8]) >> (t % 8)) & 1U) != 0) subscription.set(t);
         }
         sender->subscription = subscription;
     }
