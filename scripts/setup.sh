@@ -14,6 +14,7 @@ PACKAGES=(
   libprotobuf-dev protobuf-compiler   # serializer peer in the benchmarks
   zlib1g-dev                          # zlib crc32, the reference the benchmarks compare with
   socat                               # a plain consumer in the tests
+  libzmq3-dev                         # ZeroMQ PUB/SUB, the peer in the relay benchmark
 )
 
 missing=()

@@ -40,6 +40,9 @@ public:
 
     [[nodiscard]] const std::uint8_t* head() const noexcept { return m_buffer.data() + m_head; }
 
+    /// Forgets everything queued (the consumer has gone).
+    void clear() noexcept { m_head = m_tail = m_counted = 0; m_frames = 0; }
+
     /// Marks `written` bytes as sent; returns how many whole frames that completed.
     std::uint64_t consume(std::size_t written) noexcept {
         m_head += written;

@@ -80,7 +80,10 @@ struct Client {
     bool haveSequence = false;
     std::uint64_t lastSequence = 0;
     bool dropping = false;       ///< Drop policy: shed until drained below circuit_breaker
+    bool peerGone = false;       ///< a write found the peer closed: nothing more is queued for it, but
+                                 ///< what it sent before closing is still read (the read side closes it)
     bool wantWrite = false;      ///< EPOLLOUT registered
+    std::uint32_t events = 0;    ///< the epoll mask registered (updateInterest skips epoll_ctl when unchanged)
     bool detached = false;       ///< removed from epoll while producers are paused (peer hung up)
     bool heldBack = false;       ///< Backpressure: whole frames wait in `reader` for room downstream
     std::uint64_t aboveBreakerSinceNs = 0;
@@ -212,6 +215,7 @@ void Relay::Impl::acceptClients() {
         ev.events = m_producersPaused ? EPOLLRDHUP : (EPOLLIN | EPOLLRDHUP);
         ev.data.fd = fd;
         ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &ev);
+        client->events = ev.events;
         ++m_stats.connectionsAccepted;
         logInfo("connected fd=%d pid=%u uid=%u gid=%u%s", fd, cred.pid, cred.uid, cred.gid,
                 client->mayProduce ? "" : " (consumer only: not allowed to produce)");
@@ -259,7 +263,7 @@ std::uint64_t Relay::Impl::roomForFanOut(const Client& sender, std::size_t& room
     std::uint64_t frames = m_config.maxQueueSize;
     roomBytes = m_config.maxQueueBytes;
     for (const Client* c : m_order) {
-        if (c == &sender || c->closing) continue;
+        if (c == &sender || c->closing || c->peerGone) continue;
         frames = std::min<std::uint64_t>(frames, m_config.maxQueueSize - std::min<std::uint64_t>(c->out.frames(), m_config.maxQueueSize));
         roomBytes = std::min<std::size_t>(roomBytes, m_config.maxQueueBytes - std::min<std::size_t>(c->out.bytes(), m_config.maxQueueBytes));
     }
@@ -359,7 +363,7 @@ void Relay::Impl::processFrames(Client& client) {
 
 void Relay::Impl::fanOut(Client& sender, const std::uint8_t* data, std::size_t bytes, std::uint64_t frames) {
     for (Client* consumer : m_order) {
-        if (consumer == &sender || consumer->closing) continue;
+        if (consumer == &sender || consumer->closing || consumer->peerGone) continue;
         if (consumer->subscription.all()) {
             enqueue(*consumer, data, bytes, frames);
             continue;
@@ -387,7 +391,7 @@ void Relay::Impl::fanOut(Client& sender, const std::uint8_t* data, std::size_t b
 }
 
 void Relay::Impl::enqueue(Client& consumer, const std::uint8_t* data, std::size_t bytes, std::uint64_t frames) {
-    if (consumer.closing) return;
+    if (consumer.closing || consumer.peerGone) return;
     auto& out = consumer.out;
     if (m_config.overload == OverloadPolicy::Drop) {
         if (consumer.dropping && out.frames() < m_config.circuitBreaker) consumer.dropping = false;
@@ -448,7 +452,7 @@ void Relay::Impl::sendError(Client& to, std::uint16_t code, std::uint8_t related
     builder.related_type(relatedType).related_sequence(relatedSequence);
     builder.message(text.substr(0, wire::ErrorLayout::SIZES[wire::ErrorLayout::Field::message]));
     builder.finish();
-    if (to.out.fits(1, sizeof buffer)) to.out.push(buffer, sizeof buffer, 1);
+    if (!to.peerGone && to.out.fits(1, sizeof buffer)) to.out.push(buffer, sizeof buffer, 1);
 }
 
 void Relay::Impl::flush(Client& client) {
@@ -457,6 +461,16 @@ void Relay::Impl::flush(Client& client) {
         if (n < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN) break;
+            if (errno == EPIPE || errno == ECONNRESET) {
+                // The peer closed. Frames it wrote before closing are still in the socket:
+                // closing now would lose them (a producer that writes and exits). Queue
+                // nothing more for it; readFrom() reads the rest and closes at EOF.
+                logInfo("fd=%d pid=%u: write: %s; reading what it sent before closing", client.fd,
+                        client.cred.pid, std::strerror(errno));
+                client.peerGone = true;
+                client.out.clear();
+                break;
+            }
             markClosing(client, NO_DROP, std::string("write: ") + std::strerror(errno));
             return;
         }
@@ -476,8 +490,10 @@ void Relay::Impl::updateInterest(Client& client) {
     ev.events = (m_producersPaused || m_stopping ? 0U : static_cast<std::uint32_t>(EPOLLIN)) | EPOLLRDHUP |
                 (wantWrite ? static_cast<std::uint32_t>(EPOLLOUT) : 0U);
     ev.data.fd = client.fd;
-    ::epoll_ctl(m_epoll, EPOLL_CTL_MOD, client.fd, &ev);
     client.wantWrite = wantWrite;
+    if (ev.events == client.events) return; // one syscall per loop turn saved: nothing to change
+    ::epoll_ctl(m_epoll, EPOLL_CTL_MOD, client.fd, &ev);
+    client.events = ev.events;
 }
 
 void Relay::Impl::checkBackpressure() {
@@ -512,6 +528,7 @@ void Relay::Impl::checkBackpressure() {
                 ev.events = EPOLLIN | EPOLLRDHUP;
                 ev.data.fd = c->fd;
                 ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, c->fd, &ev);
+                c->events = ev.events;
                 c->detached = false;
             }
             updateInterest(*c);

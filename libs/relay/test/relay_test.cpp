@@ -49,8 +49,13 @@ private:
 };
 
 std::unique_ptr<client::RelayClient> connectTo(const RunningRelay& relay, client::ClientOptions options = {}) {
-    auto c = std::make_unique<client::RelayClient>(
-        std::make_unique<UnixSocketTransport>(UnixSocketTransport::Options{relay.path()}), std::move(options));
+    // Small buffers: what is in flight stays well below the relay's queue
+    // bounds even when this thread is preempted (the tests count drops).
+    UnixSocketTransport::Options transportOptions{relay.path()};
+    transportOptions.sendBufferBytes = 256 << 10;
+    transportOptions.socketBufferBytes = 256 << 10;
+    auto c = std::make_unique<client::RelayClient>(std::make_unique<UnixSocketTransport>(transportOptions),
+                                                   std::move(options));
     EXPECT_TRUE(c->connected()) << c->transport().reason();
     return c;
 }
@@ -180,8 +185,8 @@ TEST(Relay, ExecutionRejectsSequenceGapsAndReportsThem) {
 
 TEST(Relay, MarketDataDropsForTheSlowConsumerOnly) {
     auto config = relay::defaultConfig(wire::Domain::MarketData);
-    // Above any burst the relay can read at once (the producer's 4 MiB socket
-    // buffer holds ~65,000 frames), below what the slow one is sent.
+    // Above any burst the relay can read at once (at most ~12,000 frames are
+    // in flight from the producer), below what the slow one is sent.
     config.maxQueueSize = 100'000;
     config.circuitBreaker = 80'000;
     config.socketBufferBytes = 64 << 10; // so the kernel does not absorb what the relay must shed

@@ -187,7 +187,7 @@ TEST(Frame, BadChecksumOfEveryVariableFrameIsRefused) {
 
 TEST(Frame, UnknownTypeIsRefused) {
     for (const std::uint8_t type : {std::uint8_t{0}, std::uint8_t{4}, std::uint8_t{13}, std::uint8_t{60},
-                                    std::uint8_t{105}, std::uint8_t{199}, std::uint8_t{201}, std::uint8_t{255}}) {
+                                    std::uint8_t{110}, std::uint8_t{199}, std::uint8_t{201}, std::uint8_t{255}}) {
         Bytes frame = tradeFrame();
         frame[4] = type;
         reseal(frame);

@@ -22,6 +22,7 @@ public:
         std::size_t sendBufferBytes = 4 << 20;    ///< bound on frames taken but not yet written
         std::size_t receiveBufferBytes = 1 << 20; ///< read buffer (many frames per read)
         std::uint32_t maxPayload = wire::header::DEFAULT_MAX_PAYLOAD;
+        int socketBufferBytes = 4 << 20;          ///< SO_SNDBUF/SO_RCVBUF (the kernel's share of in-flight data)
     };
 
     explicit UnixSocketTransport(Options options);

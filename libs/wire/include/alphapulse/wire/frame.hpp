@@ -62,13 +62,22 @@ private:
 
 /// Framing only. The length of the whole frame at `data`, or:
 ///  - Truncated: not all of it is here yet (on a stream: read more);
-///  - BadMagic / PayloadTooLarge: the stream cannot be resynchronised.
+///  - BadMagic / PayloadTooLarge: the stream cannot be resynchronised. Both
+///    are reported as soon as the bytes that show them have arrived (the
+///    first byte of a wrong magic, the 12th byte of an impossible size).
 [[nodiscard]] inline Expected<std::size_t> frameLength(const std::uint8_t* data, std::size_t available,
                                                        std::uint32_t maxPayload = header::DEFAULT_MAX_PAYLOAD) noexcept {
+    // Judge each part as soon as its bytes are here, so a stream of garbage
+    // shorter than a header is refused at once rather than waited on.
+    for (std::size_t i = 0; i < 4 && i < available; ++i) {
+        if (data[header::MAGIC_OFFSET + i] != static_cast<std::uint8_t>(header::MAGIC >> (8 * i))) return WireError::BadMagic;
+    }
+    if (available >= header::PAYLOAD_SIZE_OFFSET + 4 &&
+        loadLe<std::uint32_t>(data + header::PAYLOAD_SIZE_OFFSET) > maxPayload) {
+        return WireError::PayloadTooLarge;
+    }
     if (available < header::SIZE) return WireError::Truncated;
-    if (loadLe<std::uint32_t>(data + header::MAGIC_OFFSET) != header::MAGIC) return WireError::BadMagic;
     const std::uint32_t payload = loadLe<std::uint32_t>(data + header::PAYLOAD_SIZE_OFFSET);
-    if (payload > maxPayload) return WireError::PayloadTooLarge;
     const std::size_t total = header::SIZE + payload;
     if (available < total) return WireError::Truncated;
     return total;

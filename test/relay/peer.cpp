@@ -1,0 +1,454 @@
+// alphapulse_test_peer: a relay client as its own process, for the
+// multi-process relay tests (relay_process_test.cpp).
+//
+//   produce  --socket P --type trade|quote|order|arbitrage --source S --count N
+//            [--batch B] [--rate FRAMES_PER_S] [--wait-file F] [--drain-ms D] [--timeout-ms T]
+//       A pure producer (empty subscription): sequences 1..N from source S, in
+//       batches, optionally at a rate; exits once everything is written.
+//       Prints {"published":N,"relay_errors":E,"reconnects":R}.
+//   consume  --socket P [--count N] [--timeout-ms T] [--types Trade,Quote] [--allow-gaps]
+//            [--linger-ms L] [--until-seq S]
+//       Receives until N data frames (or a frame with sequence >= S) or the
+//       timeout, then listens L ms more; checks per-source order (+1 steps, or
+//       strictly rising with --allow-gaps). Prints one JSON line: count,
+//       per_source, per_type, last_seq, order_ok, gaps, relay_errors, reconnects.
+//   both     like produce (no subscription, so it also receives), then consume
+//            --expect N frames from the others; the summary is consume's.
+//   raw      --socket P --fault garbage|truncated|huge|out-of-domain|bad-checksum|never-read|half-frame|probe
+//            [--type T] [--count N] [--hold-ms H] [--size BYTES (garbage)]
+//       Faults written straight to the socket. Prints one JSON line with what it saw.
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/transport/unix_socket.hpp"
+#include "alphapulse/transport/unix_socket_transport.hpp"
+#include "alphapulse/wire/messages.hpp"
+
+using namespace alphapulse;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Args {
+    std::string mode;
+    std::map<std::string, std::string> opts;
+    std::vector<std::string> flags;
+
+    [[nodiscard]] std::string get(const std::string& key, const std::string& fallback = "") const {
+        const auto it = opts.find(key);
+        return it == opts.end() ? fallback : it->second;
+    }
+    [[nodiscard]] std::uint64_t num(const std::string& key, std::uint64_t fallback) const {
+        const auto it = opts.find(key);
+        return it == opts.end() ? fallback : std::stoull(it->second);
+    }
+    [[nodiscard]] bool flag(const std::string& key) const {
+        for (const auto& f : flags) {
+            if (f == key) return true;
+        }
+        return false;
+    }
+};
+
+[[noreturn]] void usage(const std::string& why) {
+    std::fprintf(stderr, "alphapulse_test_peer: %s\n", why.c_str());
+    std::exit(2);
+}
+
+Args parse(int argc, char** argv) {
+    if (argc < 2) usage("expected a mode: produce, consume, both or raw");
+    Args args;
+    args.mode = argv[1];
+    for (int i = 2; i < argc; ++i) {
+        const std::string key = argv[i];
+        if (key.rfind("--", 0) != 0) usage("unexpected argument " + key);
+        if (key == "--allow-gaps") {
+            args.flags.push_back(key.substr(2));
+            continue;
+        }
+        if (i + 1 >= argc) usage("missing value for " + key);
+        args.opts[key.substr(2)] = argv[++i];
+    }
+    if (args.get("socket").empty()) usage("--socket is required");
+    return args;
+}
+
+std::uint8_t typeByName(const std::string& name) {
+    if (name == "trade" || name == "Trade") return static_cast<std::uint8_t>(wire::MessageType::Trade);
+    if (name == "quote" || name == "Quote") return static_cast<std::uint8_t>(wire::MessageType::Quote);
+    if (name == "order" || name == "OrderRequest") return static_cast<std::uint8_t>(wire::MessageType::OrderRequest);
+    if (name == "arbitrage" || name == "ArbitrageOpportunity") {
+        return static_cast<std::uint8_t>(wire::MessageType::ArbitrageOpportunity);
+    }
+    const auto type = wire::messageTypeFromName(name);
+    if (!type) usage("unknown message type " + name);
+    return *type;
+}
+
+/// Appends one checksummed frame of `type` from `source` with `sequence`.
+void appendFrame(std::vector<std::uint8_t>& out, std::uint8_t type, std::uint8_t source, std::uint64_t sequence) {
+    const auto at = out.size();
+    const auto ts = sequence * 1000 + 1;
+    switch (static_cast<wire::MessageType>(type)) {
+    case wire::MessageType::Trade: {
+        out.resize(at + wire::TradeLayout::SIZE);
+        auto b = *wire::TradeBuilder::into(out.data() + at, wire::TradeLayout::SIZE);
+        b.source(source).sequence(sequence).timestamp(ts);
+        b.instrument_id(*wire::InstrumentId::symbol(wire::VenueId::Binance, wire::AssetType::Pair, "BTCUSDT"));
+        b.price(static_cast<std::int64_t>(sequence)).volume(sequence).side(1);
+        b.finish();
+        return;
+    }
+    case wire::MessageType::Quote: {
+        out.resize(at + wire::QuoteLayout::SIZE);
+        auto b = *wire::QuoteBuilder::into(out.data() + at, wire::QuoteLayout::SIZE);
+        b.source(source).sequence(sequence).timestamp(ts);
+        b.instrument_id(*wire::InstrumentId::symbol(wire::VenueId::Binance, wire::AssetType::Pair, "BTCUSDT"));
+        b.bid_price(100).ask_price(101).bid_size(sequence).ask_size(sequence);
+        b.finish();
+        return;
+    }
+    case wire::MessageType::OrderRequest: {
+        out.resize(at + wire::OrderRequestLayout::SIZE);
+        auto b = *wire::OrderRequestBuilder::into(out.data() + at, wire::OrderRequestLayout::SIZE);
+        b.source(source).sequence(sequence).timestamp(ts);
+        b.client_order_id(sequence).instrument_id(*wire::InstrumentId::stock(wire::VenueId::NASDAQ, "AAPL"));
+        b.side(1).order_type(2).price(100).quantity(10);
+        b.finish();
+        return;
+    }
+    case wire::MessageType::ArbitrageOpportunity: {
+        out.resize(at + wire::ArbitrageOpportunityLayout::SIZE);
+        auto b = *wire::ArbitrageOpportunityBuilder::into(out.data() + at, wire::ArbitrageOpportunityLayout::SIZE);
+        b.source(source).sequence(sequence).timestamp(ts).spread_bps(12);
+        b.finish();
+        return;
+    }
+    default: usage("no frame builder for type " + std::to_string(type));
+    }
+}
+
+std::unique_ptr<client::RelayClient> makeClient(const Args& args, std::optional<std::bitset<256>> subscription) {
+    client::ClientOptions options;
+    options.name = "test_peer";
+    options.subscription = subscription;
+    options.maxBackoff = std::chrono::milliseconds(200); // tests restart relays: come back quickly
+    return std::make_unique<client::RelayClient>(
+        std::make_unique<transport::UnixSocketTransport>(transport::UnixSocketTransport::Options{args.get("socket")}),
+        options);
+}
+
+bool waitForFile(const std::string& path, int timeoutMs) {
+    if (path.empty()) return true;
+    const auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
+    struct stat st {};
+    while (::stat(path.c_str(), &st) != 0) {
+        if (Clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return true;
+}
+
+/// What a consumer saw.
+struct Tally {
+    bool allowGaps = false;
+    std::uint64_t count = 0;
+    std::uint64_t gaps = 0;
+    std::uint64_t relayErrors = 0;
+    std::uint64_t maxSequence = 0;
+    bool orderOk = true;
+    std::string firstDisorder;
+    std::map<unsigned, std::uint64_t> perSource;
+    std::map<unsigned, std::uint64_t> perType;
+    std::map<unsigned, std::uint64_t> last;
+
+    void operator()(const wire::FrameView& frame) {
+        const std::uint8_t source = frame.source();
+        if (frame.messageType() == static_cast<std::uint8_t>(wire::MessageType::Error) &&
+            source >= static_cast<std::uint8_t>(wire::SourceType::MarketDataRelay) &&
+            source <= static_cast<std::uint8_t>(wire::SourceType::SystemRelay)) {
+            ++relayErrors;
+            return;
+        }
+        ++count;
+        ++perSource[source];
+        ++perType[frame.messageType()];
+        const std::uint64_t seq = frame.sequence();
+        if (seq > maxSequence) maxSequence = seq;
+        const auto it = last.find(source);
+        if (it != last.end()) {
+            const bool ok = allowGaps ? seq > it->second : seq == it->second + 1;
+            if (seq > it->second + 1) ++gaps;
+            if (!ok && orderOk) {
+                orderOk = false;
+                firstDisorder = "source " + std::to_string(source) + ": " + std::to_string(seq) + " after " +
+                                std::to_string(it->second);
+            }
+        } else if (seq != 1) {
+            if (!allowGaps && orderOk) {
+                orderOk = false;
+                firstDisorder = "source " + std::to_string(source) + " started at " + std::to_string(seq);
+            }
+            if (seq > 1) ++gaps;
+        }
+        last[source] = seq;
+    }
+};
+
+std::string mapJson(const std::map<unsigned, std::uint64_t>& m) {
+    std::ostringstream out;
+    out << '{';
+    bool first = true;
+    for (const auto& [k, v] : m) {
+        out << (first ? "" : ",") << '"' << k << "\":" << v;
+        first = false;
+    }
+    out << '}';
+    return out.str();
+}
+
+void printSummary(const Tally& t, const client::RelayClient& c) {
+    std::printf("{\"count\":%llu,\"per_source\":%s,\"per_type\":%s,\"last_seq\":%s,\"order_ok\":%s,"
+                "\"gaps\":%llu,\"relay_errors\":%llu,\"reconnects\":%llu,\"disorder\":\"%s\"}\n",
+                static_cast<unsigned long long>(t.count), mapJson(t.perSource).c_str(), mapJson(t.perType).c_str(),
+                mapJson(t.last).c_str(), t.orderOk ? "true" : "false", static_cast<unsigned long long>(t.gaps),
+                static_cast<unsigned long long>(t.relayErrors),
+                static_cast<unsigned long long>(c.counters().reconnects), t.firstDisorder.c_str());
+    std::fflush(stdout);
+}
+
+/// Publishes 1..count; polls `c` for frames meanwhile when `tally` is given.
+bool produceAll(const Args& args, client::RelayClient& c, Tally* tally) {
+    const std::uint8_t type = typeByName(args.get("type", "trade"));
+    const auto source = static_cast<std::uint8_t>(args.num("source", 1));
+    const std::uint64_t count = args.num("count", 1000);
+    const std::uint64_t batch = std::max<std::uint64_t>(1, args.num("batch", 100));
+    const std::uint64_t rate = args.num("rate", 0);
+    const auto timeout = std::chrono::milliseconds(args.num("timeout-ms", 10'000));
+    if (!waitForFile(args.get("wait-file"), static_cast<int>(timeout.count()))) {
+        std::fprintf(stderr, "test_peer: no start signal\n");
+        return false;
+    }
+    std::vector<std::uint8_t> frames;
+    const auto start = Clock::now();
+    for (std::uint64_t seq = 1; seq <= count;) {
+        frames.clear();
+        const std::uint64_t end = std::min(count, seq + batch - 1);
+        for (std::uint64_t s = seq; s <= end; ++s) appendFrame(frames, type, source, s);
+        if (rate != 0) {
+            const auto due = start + std::chrono::microseconds((seq - 1) * 1'000'000 / rate);
+            while (Clock::now() < due) {
+                if (tally != nullptr) c.poll(*tally, 1);
+                else std::this_thread::sleep_until(due);
+            }
+        }
+        const auto deadline = Clock::now() + timeout;
+        for (;;) {
+            if (c.publish(frames) == transport::SendStatus::Ok) break;
+            if (Clock::now() >= deadline) {
+                std::fprintf(stderr, "test_peer: publish timed out at sequence %llu: %s\n",
+                             static_cast<unsigned long long>(seq), c.transport().reason().c_str());
+                return false;
+            }
+            c.flush();
+            if (tally != nullptr) c.poll(*tally, 0);
+            else std::this_thread::sleep_for(std::chrono::microseconds(100));
+        }
+        if (tally != nullptr) c.poll(*tally, 0);
+        seq = end + 1;
+    }
+    // Everything handed over: wait until it is written to the socket.
+    const auto deadline = Clock::now() + timeout;
+    while (c.transport().pendingBytes() + c.bufferedBytes() != 0 || !c.connected()) {
+        if (Clock::now() >= deadline) {
+            std::fprintf(stderr, "test_peer: frames left unwritten: %s\n", c.transport().reason().c_str());
+            return false;
+        }
+        c.flush();
+        if (tally != nullptr) c.poll(*tally, 1);
+        else std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+}
+
+void consumeUntil(const Args& args, client::RelayClient& c, Tally& tally, std::uint64_t count) {
+    const std::uint64_t untilSeq = args.num("until-seq", 0);
+    const auto deadline = Clock::now() + std::chrono::milliseconds(args.num("timeout-ms", 10'000));
+    const auto done = [&] {
+        if (untilSeq != 0) return tally.maxSequence >= untilSeq;
+        return count != 0 && tally.count >= count;
+    };
+    while (!done() && Clock::now() < deadline) c.poll(tally, 20);
+    const auto lingerEnd = Clock::now() + std::chrono::milliseconds(args.num("linger-ms", 0));
+    while (Clock::now() < lingerEnd) c.poll(tally, 10);
+}
+
+int produce(const Args& args) {
+    auto c = makeClient(args, std::bitset<256>{});
+    Tally tally;
+    if (!produceAll(args, *c, nullptr)) return 1;
+    const auto drainEnd = Clock::now() + std::chrono::milliseconds(args.num("drain-ms", 0));
+    while (Clock::now() < drainEnd) c->poll(tally, 10);
+    std::printf("{\"published\":%llu,\"relay_errors\":%llu,\"reconnects\":%llu}\n",
+                static_cast<unsigned long long>(args.num("count", 1000)),
+                static_cast<unsigned long long>(tally.relayErrors),
+                static_cast<unsigned long long>(c->counters().reconnects));
+    return 0;
+}
+
+int consume(const Args& args) {
+    std::optional<std::bitset<256>> subscription;
+    if (!args.get("types").empty()) {
+        std::bitset<256> set;
+        std::stringstream list(args.get("types"));
+        std::string name;
+        while (std::getline(list, name, ',')) set.set(typeByName(name));
+        subscription = set;
+    }
+    auto c = makeClient(args, subscription);
+    Tally tally;
+    tally.allowGaps = args.flag("allow-gaps");
+    consumeUntil(args, *c, tally, args.num("count", 0));
+    printSummary(tally, *c);
+    return 0;
+}
+
+int both(const Args& args) {
+    auto c = makeClient(args, std::nullopt);
+    Tally tally;
+    tally.allowGaps = args.flag("allow-gaps");
+    if (!produceAll(args, *c, &tally)) return 1;
+    consumeUntil(args, *c, tally, args.num("expect", 0));
+    printSummary(tally, *c);
+    return 0;
+}
+
+/// Waits up to timeoutMs for the relay to close the connection: "closed", "open" or "error".
+std::string waitClosed(int fd, int timeoutMs) {
+    const auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
+    std::uint8_t buf[65536];
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+        if (left <= 0) return "open";
+        pollfd pfd{fd, POLLIN, 0};
+        if (::poll(&pfd, 1, static_cast<int>(left)) <= 0) continue;
+        const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n == 0) return "closed";
+        if (n < 0 && errno != EAGAIN && errno != EINTR) return errno == ECONNRESET ? "closed" : "error";
+    }
+}
+
+int raw(const Args& args) {
+    const std::string fault = args.get("fault");
+    const int fd = transport::connectUnix(args.get("socket"));
+    if (fd < 0) {
+        std::printf("{\"connected\":false,\"error\":\"%s\"}\n", std::strerror(errno));
+        return 0;
+    }
+    const int holdMs = static_cast<int>(args.num("hold-ms", 1000));
+    const std::uint64_t count = args.num("count", 10);
+    const auto send = [&](const std::vector<std::uint8_t>& bytes) {
+        if (!transport::writeAll(fd, bytes.data(), bytes.size(), 2000)) usage("write failed");
+    };
+    std::vector<std::uint8_t> out;
+    if (fault != "never-read" && fault != "probe") {
+        // Receive nothing: the fault's effect is the only thing this connection does.
+        out.resize(wire::SubscribeLayout::SIZE);
+        client::buildSubscribe(out.data(), std::bitset<256>{});
+        send(out);
+        out.clear();
+    }
+    std::string result;
+    if (fault == "garbage") {
+        // An HTTP request sent to the wrong socket; --size N sends only its first N bytes.
+        std::string text = "GET /metrics HTTP/1.1\r\nHost: relay\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n";
+        text.resize(std::min<std::size_t>(text.size(), args.num("size", text.size())));
+        send(std::vector<std::uint8_t>(text.begin(), text.end()));
+        result = waitClosed(fd, holdMs);
+    } else if (fault == "huge") {
+        appendFrame(out, typeByName(args.get("type", "trade")), 1, 1);
+        wire::storeLe<std::uint32_t>(out.data() + wire::header::PAYLOAD_SIZE_OFFSET, 0xFFFFFFF0u);
+        out.resize(wire::header::SIZE);
+        send(out);
+        result = waitClosed(fd, holdMs);
+    } else if (fault == "truncated" || fault == "half-frame") {
+        appendFrame(out, typeByName(args.get("type", "trade")), 1, 1);
+        out.resize(fault == "truncated" ? 40 : out.size() / 2);
+        send(out);
+        if (fault == "half-frame") {
+            std::printf("{\"written\":%zu}\n", out.size());
+            std::fflush(stdout);
+            ::pause(); // until the test kills it
+        }
+        result = "sent";
+    } else if (fault == "out-of-domain" || fault == "bad-checksum") {
+        const auto source = static_cast<std::uint8_t>(args.num("source", 99));
+        for (std::uint64_t i = 1; i <= count; ++i) {
+            const auto at = out.size();
+            appendFrame(out, typeByName(args.get("type", "order")), source, i);
+            if (fault == "bad-checksum") out[at + wire::header::CHECKSUM_OFFSET] ^= 0x5A;
+        }
+        send(out);
+        result = waitClosed(fd, holdMs); // "open": the connection was kept
+    } else if (fault == "never-read") {
+        int tiny = 4096;
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);
+        std::printf("{\"connected\":true}\n");
+        std::fflush(stdout);
+        // Never reads; a shutdown(SHUT_RD)-free wait, then a look at whether it was cut off.
+        std::this_thread::sleep_for(std::chrono::milliseconds(holdMs));
+        std::uint8_t buf[65536];
+        std::uint64_t drained = 0;
+        bool closed = false;
+        const auto deadline = Clock::now() + std::chrono::seconds(3);
+        while (Clock::now() < deadline) {
+            const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+            if (n > 0) {
+                drained += static_cast<std::uint64_t>(n);
+                continue;
+            }
+            if (n == 0 || (errno != EAGAIN && errno != EINTR)) closed = true;
+            break;
+        }
+        std::printf("{\"drained_bytes\":%llu,\"closed\":%s}\n", static_cast<unsigned long long>(drained),
+                    closed ? "true" : "false");
+        ::close(fd);
+        return 0;
+    } else if (fault == "probe") {
+        result = waitClosed(fd, holdMs);
+    } else {
+        usage("unknown fault " + fault);
+    }
+    std::printf("{\"connected\":true,\"result\":\"%s\"}\n", result.c_str());
+    ::close(fd);
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    try {
+        const Args args = parse(argc, argv);
+        if (args.mode == "produce") return produce(args);
+        if (args.mode == "consume") return consume(args);
+        if (args.mode == "both") return both(args);
+        if (args.mode == "raw") return raw(args);
+        usage("unknown mode " + args.mode);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "alphapulse_test_peer: %s\n", e.what());
+        return 2;
+    }
+}

@@ -1,0 +1,873 @@
+// Relays as real processes on real sockets.
+//
+// Each test starts `alphapulse relay <domain> --socket <tmpdir>/x.sock` as a
+// child process, runs clients as other processes (alphapulse_test_peer, socat,
+// `alphapulse tap`/`publish`), reads the relay's counters with
+// `alphapulse stats`, and stops the relay with SIGTERM, checking that it exits
+// 0 and removes its socket files. Every wait is bounded; every child is killed
+// (its whole process group) when a test ends, passed or not; the temporary
+// directory is removed.
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "alphapulse/transport/unix_socket.hpp"
+#include "alphapulse/wire/messages.hpp"
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+const std::string ALPHAPULSE = ALPHAPULSE_BIN;
+const std::string PEER = ALPHAPULSE_TEST_PEER_BIN;
+constexpr const char* OTHER_USER = "alphapulse-test";
+constexpr std::uint64_t SUBSCRIBE_SIZE = alphapulse::wire::SubscribeLayout::SIZE;
+
+std::string readFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::vector<std::string> lines(const std::string& text) {
+    std::vector<std::string> out;
+    std::stringstream s(text);
+    std::string line;
+    while (std::getline(s, line)) {
+        if (!line.empty()) out.push_back(line);
+    }
+    return out;
+}
+
+template <typename Pred>
+bool eventually(Pred pred, int timeoutMs, int stepMs = 10) {
+    const auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
+    for (;;) {
+        if (pred()) return true;
+        if (Clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(stepMs));
+    }
+}
+
+std::optional<std::string> findInPath(const std::string& name) {
+    const char* path = std::getenv("PATH");
+    std::stringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
+    std::string dir;
+    while (std::getline(dirs, dir, ':')) {
+        const auto candidate = fs::path(dir) / name;
+        if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+    }
+    return std::nullopt;
+}
+
+struct SpawnOptions {
+    std::string stdinPath = "/dev/null";
+    std::optional<uid_t> uid; ///< run as this user (and gid): setgid/setuid before exec
+    gid_t gid = 0;
+};
+
+/// A child process in its own process group, stdout and stderr in files.
+/// The destructor kills the whole group (a shell pipeline included) and reaps it.
+class Process {
+public:
+    Process(const std::vector<std::string>& argv, std::string outPath, std::string errPath,
+            const SpawnOptions& options)
+        : m_out(std::move(outPath)), m_err(std::move(errPath)), m_name(argv.size() > 1 ? argv[1] : argv[0]) {
+        std::vector<char*> args;
+        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        m_pid = ::fork();
+        if (m_pid == 0) {
+            ::setpgid(0, 0);
+            const int in = ::open(options.stdinPath.c_str(), O_RDONLY);
+            const int out = ::open(m_out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            const int err = ::open(m_err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            if (in < 0 || out < 0 || err < 0) ::_exit(126);
+            ::dup2(in, 0);
+            ::dup2(out, 1);
+            ::dup2(err, 2);
+            if (options.uid) {
+                if (::setgroups(0, nullptr) != 0 || ::setgid(options.gid) != 0 || ::setuid(*options.uid) != 0) {
+                    ::_exit(125);
+                }
+            }
+            ::execv(args[0], args.data());
+            ::_exit(127);
+        }
+        if (m_pid > 0) ::setpgid(m_pid, m_pid); // also from here: no race with a signal sent right away
+    }
+    ~Process() {
+        if (m_pid > 0 && !m_status) {
+            ::kill(-m_pid, SIGKILL);
+            ::kill(m_pid, SIGKILL);
+            int status = 0;
+            ::waitpid(m_pid, &status, 0);
+        }
+    }
+    Process(const Process&) = delete;
+    Process& operator=(const Process&) = delete;
+
+    [[nodiscard]] pid_t pid() const noexcept { return m_pid; }
+    [[nodiscard]] const std::string& name() const noexcept { return m_name; }
+    void signal(int sig) const {
+        if (m_pid > 0 && !m_status) ::kill(m_pid, sig);
+    }
+    void killGroup() const {
+        if (m_pid > 0 && !m_status) ::kill(-m_pid, SIGKILL);
+    }
+    /// The wait status once it has exited, or nullopt after timeoutMs.
+    std::optional<int> wait(int timeoutMs) {
+        const auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
+        while (!m_status) {
+            int status = 0;
+            const pid_t r = ::waitpid(m_pid, &status, WNOHANG);
+            if (r == m_pid) {
+                m_status = status;
+                ::kill(-m_pid, SIGKILL); // anything it left in its group
+                break;
+            }
+            if (r < 0 || Clock::now() >= deadline) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+        return m_status;
+    }
+    [[nodiscard]] bool running() { return !wait(0).has_value(); }
+    [[nodiscard]] std::string out() const { return readFile(m_out); }
+    [[nodiscard]] std::string err() const { return readFile(m_err); }
+    [[nodiscard]] std::string describe() const {
+        return m_name + " (pid " + std::to_string(m_pid) + ")\n--- stdout:\n" + out() + "--- stderr:\n" + err();
+    }
+
+private:
+    pid_t m_pid = -1;
+    std::optional<int> m_status;
+    std::string m_out;
+    std::string m_err;
+    std::string m_name;
+};
+
+bool exitedZero(const std::optional<int>& status) {
+    return status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
+}
+
+std::string statusText(const std::optional<int>& status) {
+    if (!status) return "still running (timed out)";
+    if (WIFEXITED(*status)) return "exit " + std::to_string(WEXITSTATUS(*status));
+    if (WIFSIGNALED(*status)) return "killed by signal " + std::to_string(WTERMSIG(*status));
+    return "status " + std::to_string(*status);
+}
+
+class RelayProcessTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char tmpl[] = "/tmp/alphapulse-relay-it-XXXXXX";
+        ASSERT_NE(::mkdtemp(tmpl), nullptr);
+        m_dir = tmpl;
+        ::chmod(m_dir.c_str(), 0755); // a peer running as another user reaches the socket (mode permitting)
+        m_sock = m_dir + "/x.sock";
+    }
+    void TearDown() override {
+        // The relay's log on failure (or always with ALPHAPULSE_TEST_VERBOSE=1).
+        if ((HasFailure() || std::getenv("ALPHAPULSE_TEST_VERBOSE") != nullptr) && m_relay) {
+            std::cerr << "relay: " << m_relay->describe();
+        }
+        m_procs.clear(); // kills whatever still runs
+        m_relay.reset();
+        std::error_code ec;
+        fs::remove_all(m_dir, ec);
+    }
+
+    Process& spawn(const std::vector<std::string>& argv, const SpawnOptions& options = {}) {
+        const std::string base = m_dir + "/p" + std::to_string(m_procs.size());
+        m_procs.push_back(std::make_unique<Process>(argv, base + ".out", base + ".err", options));
+        return *m_procs.back();
+    }
+
+    /// Starts the relay (config: YAML text, or none) and waits until it serves.
+    void startRelay(const std::string& domain, const std::string& config = "") {
+        m_domain = domain;
+        std::vector<std::string> argv{ALPHAPULSE, "relay", domain, "--socket", m_sock};
+        if (!config.empty()) {
+            const std::string path = m_dir + "/relay.yaml";
+            std::ofstream(path) << config;
+            argv.push_back("--config");
+            argv.push_back(path);
+        }
+        const std::string base = m_dir + "/relay" + std::to_string(m_relayStarts++);
+        m_relay = std::make_unique<Process>(argv, base + ".out", base + ".err", SpawnOptions{});
+        // Serving: the socket is bound and listening (bound first), and the
+        // event loop answers on <socket>.stats. (Probing the stats socket
+        // does not add a client to the counters.)
+        const bool ready = eventually(
+            [&] {
+                if (!m_relay->running()) return true;
+                if (!fs::is_socket(m_sock)) return false;
+                const int fd = alphapulse::transport::connectUnix(m_sock + ".stats");
+                if (fd < 0) return false;
+                char buf[256];
+                pollfd pfd{fd, POLLIN, 0};
+                const bool answered = ::poll(&pfd, 1, 1000) == 1 && ::recv(fd, buf, sizeof buf, 0) > 0;
+                ::close(fd);
+                return answered;
+            },
+            5000, 5);
+        ASSERT_TRUE(ready && m_relay->running()) << "relay did not start: " << m_relay->describe();
+    }
+
+    /// SIGTERM; it must exit 0 within boundMs and remove its socket files.
+    void stopRelay(int boundMs = 3000) {
+        ASSERT_TRUE(m_relay);
+        m_relay->signal(SIGTERM);
+        const auto status = m_relay->wait(boundMs);
+        EXPECT_TRUE(exitedZero(status)) << statusText(status) << "\n" << m_relay->describe();
+        EXPECT_FALSE(fs::exists(m_sock)) << "socket file left behind";
+        EXPECT_FALSE(fs::exists(m_sock + ".stats")) << "stats socket file left behind";
+    }
+
+    /// `alphapulse stats <socket>` (JSON); null when the relay does not answer.
+    Json stats() {
+        Process& p = spawn({ALPHAPULSE, "stats", m_sock});
+        const auto status = p.wait(5000);
+        if (!exitedZero(status)) return Json();
+        return Json::parse(p.out(), nullptr, /*allow_exceptions=*/false);
+    }
+    std::uint64_t drops(const Json& s, const std::string& reason) { return s.at("drops").at(reason).get<std::uint64_t>(); }
+
+    /// The stats entry of the client with this pid (null when not connected).
+    Json clientOf(const Json& s, pid_t pid) {
+        if (!s.is_object()) return Json();
+        for (const auto& c : s.at("clients")) {
+            if (c.at("pid").get<pid_t>() == pid) return c;
+        }
+        return Json();
+    }
+    /// Waits until the process is connected (and, if asked, has subscribed).
+    void waitClient(const Process& p, bool subscribed = false, int timeoutMs = 5000) {
+        const bool ok = eventually(
+            [&] {
+                Json c = clientOf(stats(), p.pid());
+                return c.is_object() && (!subscribed || c.at("subscribed").get<bool>());
+            },
+            timeoutMs, 5);
+        ASSERT_TRUE(ok) << p.describe();
+    }
+    void waitGone(pid_t pid, int timeoutMs = 5000) {
+        ASSERT_TRUE(eventually([&] { return clientOf(stats(), pid).is_null() && m_relay->running(); }, timeoutMs, 5))
+            << "client pid " << pid << " still connected";
+    }
+
+    Process& peer(std::vector<std::string> args, const SpawnOptions& options = {}) {
+        std::vector<std::string> argv{options.uid ? m_peerCopy : PEER};
+        argv.push_back(args.front());
+        argv.push_back("--socket");
+        argv.push_back(m_sock);
+        argv.insert(argv.end(), args.begin() + 1, args.end());
+        return spawn(argv, options);
+    }
+    Process& producer(const std::string& type, int source, std::uint64_t count,
+                      std::vector<std::string> extra = {}, const SpawnOptions& options = {}) {
+        std::vector<std::string> args{"produce", "--type", type, "--source", std::to_string(source), "--count",
+                                      std::to_string(count)};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return peer(args, options);
+    }
+    Process& consumer(std::uint64_t count, std::vector<std::string> extra = {}, const SpawnOptions& options = {}) {
+        std::vector<std::string> args{"consume", "--count", std::to_string(count), "--timeout-ms", "15000"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return peer(args, options);
+    }
+
+    /// Waits for a peer to exit 0 and returns the JSON of its last output line.
+    Json finish(Process& p, int timeoutMs = 20000) {
+        const auto status = p.wait(timeoutMs);
+        EXPECT_TRUE(exitedZero(status)) << statusText(status) << ": " << p.describe();
+        const auto out = lines(p.out());
+        if (out.empty()) return Json();
+        return Json::parse(out.back(), nullptr, false);
+    }
+
+    /// The relay still serves: a fresh consumer gets every frame of a fresh
+    /// producer, nothing lost or reordered.
+    void checkPair(const std::string& type = "trade", int source = 42, std::uint64_t count = 500) {
+        SCOPED_TRACE("producer -> consumer pair after the fault");
+        Process& c = consumer(count, {"--linger-ms", "50"});
+        ASSERT_NO_FATAL_FAILURE(waitClient(c));
+        Process& p = producer(type, source, count);
+        Json published = finish(p);
+        EXPECT_EQ(published.value("published", 0u), count);
+        Json got = finish(c);
+        EXPECT_EQ(got.value("count", 0u), count) << got.dump();
+        EXPECT_EQ(got["per_source"].value(std::to_string(source), 0u), count) << got.dump();
+        EXPECT_TRUE(got.value("order_ok", false)) << got.dump();
+        EXPECT_EQ(got.value("gaps", 1u), 0u) << got.dump();
+    }
+
+    /// Makes sure the second user exists; false (with a reason) when it cannot.
+    bool ensureOtherUser(uid_t& uid, gid_t& gid, std::string& why) {
+        if (::geteuid() != 0) {
+            why = "needs root (to create the user '" + std::string(OTHER_USER) + "' and setuid to it)";
+            return false;
+        }
+        if (::getpwnam(OTHER_USER) == nullptr) {
+            const auto useradd = fs::exists("/usr/sbin/useradd") ? std::optional<std::string>("/usr/sbin/useradd")
+                                                                 : findInPath("useradd");
+            if (useradd) {
+                Process& p = spawn({*useradd, "--system", "--no-create-home", OTHER_USER});
+                p.wait(10000);
+            }
+        }
+        const passwd* pw = ::getpwnam(OTHER_USER);
+        if (pw == nullptr) {
+            why = "could not create the user '" + std::string(OTHER_USER) + "' with useradd";
+            return false;
+        }
+        uid = pw->pw_uid;
+        gid = pw->pw_gid;
+        // The peer, where that user can execute it (the build tree may not be reachable).
+        m_peerCopy = m_dir + "/alphapulse_test_peer";
+        fs::copy_file(PEER, m_peerCopy, fs::copy_options::overwrite_existing);
+        ::chmod(m_peerCopy.c_str(), 0755);
+        return true;
+    }
+
+    std::string m_dir;
+    std::string m_sock;
+    std::string m_domain;
+    std::string m_peerCopy;
+    int m_relayStarts = 0;
+    std::unique_ptr<Process> m_relay;
+    std::vector<std::unique_ptr<Process>> m_procs;
+};
+
+// ---------------------------------------------------------------------------
+// 1. Fan-out between processes
+
+TEST_F(RelayProcessTest, ProducersAndConsumersExactCountsAndPerProducerOrder) {
+    ASSERT_NO_FATAL_FAILURE(startRelay("market_data"));
+    constexpr int PRODUCERS = 3;
+    constexpr int CONSUMERS = 3;
+    constexpr std::uint64_t COUNT = 20'000;
+    std::vector<Process*> consumers;
+    for (int i = 0; i < CONSUMERS; ++i) {
+        consumers.push_back(&consumer(PRODUCERS * COUNT, {"--linger-ms", "200"}));
+    }
+    for (auto* c : consumers) ASSERT_NO_FATAL_FAILURE(waitClient(*c));
+    std::vector<Process*> producers;
+    for (int i = 1; i <= PRODUCERS; ++i) producers.push_back(&producer("trade", i, COUNT, {"--batch", "100"}));
+    for (auto* p : producers) EXPECT_EQ(finish(*p).value("published", 0u), COUNT);
+    for (auto* c : consumers) {
+        Json got = finish(*c);
+        EXPECT_EQ(got.value("count", 0u), PRODUCERS * COUNT) << got.dump();
+        for (int i = 1; i <= PRODUCERS; ++i) {
+            EXPECT_EQ(got["per_source"].value(std::to_string(i), 0u), COUNT) << got.dump();
+            EXPECT_EQ(got["last_seq"].value(std::to_string(i), 0u), COUNT) << got.dump();
+        }
+        EXPECT_TRUE(got.value("order_ok", false)) << got.dump();
+        EXPECT_EQ(got.value("gaps", 1u), 0u) << got.dump();
+    }
+    Json s = stats();
+    EXPECT_EQ(drops(s, "queue_full"), 0u);
+    ASSERT_NO_FATAL_FAILURE(stopRelay());
+}
+
+TEST_F(RelayProcessTest, AProcessThatProducesAndConsumesNeverGetsItsOwnFrames) {
+    ASSERT_NO_FATAL_FAILURE(startRelay("market_data"));
+    constexpr std::uint64_t COUNT = 5000;
+    const std::string go = m_dir + "/go";
+    Process& a = peer({"both", "--type", "trade", "--source", "7", "--count", std::to_string(COUNT), "--expect",
+                       std::to_string(COUNT), "--wait-file", go, "--linger-ms", "200"});
+    Process& b = peer({"both", "--type", "quote", "--source", "8", "--count", std::to_string(COUNT), "--expect",
+                       std::to_string(COUNT), "--wait-file", go, "--linger-ms", "200"});
+    ASSERT_NO_FATAL_FAILURE(waitClient(a));
+    ASSERT_NO_FATAL_FAILURE(waitClient(b));
+    std::ofstream(go) << "go\n";
+    Json gotA = finish(a);
+    Json gotB = finish(b);
+    EXPECT_EQ(gotA.value("count", 0u), COUNT) << gotA.dump();
+    EXPECT_EQ(gotA["per_source"].size(), 1u) << "only the other's frames: " << gotA.dump();
+    EXPECT_EQ(gotA["per_source"].value("8", 0u), COUNT) << gotA.dump();
+    EXPECT_TRUE(gotA.value("order_ok", false)) << gotA.dump();
+    EXPECT_EQ(gotB.value("count", 0u), COUNT) << gotB.dump();
+    EXPECT_EQ(gotB["per_source"].size(), 1u) << "only the other's frames: " << gotB.dump();
+    EXPECT_EQ(gotB["per_source"].value("7", 0u), COUNT) << gotB.dump();
+    EXPECT_TRUE(gotB.value("order_ok", false)) << gotB.dump();
+    ASSERT_NO_FATAL_FAILURE(stopRelay());
+}
+
+// ---------------------------------------------------------------------------
+// 2. Subscriptions
+
+TEST_F(RelayProcessTest, AQuoteSubscriberGetsOnlyQuotes) {
+    ASSERT_NO_FATAL_FAILURE(startRelay("market_data"));
+    constexpr std::uint64_t TRADES = 3000;
+    constexpr std::uint64_t QUOTES = 2000;
+    Process& quotesOnly = consumer(QUOTES, {"--types", "Quote", "--linger-ms", "300"});
+    Process& everything = consumer(TRADES + QUOTES, {"--linger-ms", "100"});
+    ASSERT_NO_FATAL_FAILURE(waitClient(quotesOnly, /*subscribed=*/true));
+    ASSERT_NO_FATAL_FAILURE(waitClient(everything));
+    Process& trades = producer("trade", 1, TRADES, {"--batch", "10"});
+    Process& quotes = producer("quote", 2, QUOTES, {"--batch", "10"});
+    finish(trades);
+    finish(quotes);
+    Json q = finish(quotesOnly);
+    EXPECT_EQ(q.value("count", 0u), QUOTES) << q.dump();
+    EXPECT_EQ(q["per_type"].size(), 1u) << q.dump();
+    EXPECT_EQ(q["per_type"].value("2", 0u), QUOTES) << "Quote is type 2: " << q.dump();
+    EXPECT_TRUE(q.value("order_ok", false)) << q.dump();
+    Json all = finish(everything);
+    EXPECT_EQ(all.value("count", 0u), TRADES + QUOTES) << all.dump();
+    EXPECT_EQ(all["per_type"].value("1", 0u), TRADES) << all.dump();
+    EXPECT_TRUE(all.value("order_ok", false)) << all.dump();
+    ASSERT_NO_FATAL_FAILURE(stopRelay());
+}
+
+// ---------------------------------------------------------------------------
+// 3. socat as a consumer
+
+TEST_F(RelayProcessTest, SocatIsAWorkingConsumer) {
+    const auto socat = findInPath("socat");
+    if (!socat) GTEST_SKIP() << "socat is not installed (scripts/setup.sh installs it)";
+    ASSERT_NO_FATAL_FAILURE(startRelay("market_data"));
+    constexpr std::uint64_t COUNT = 1000;
+    Process& pipeline = spawn({"/bin/sh", "-c",
+                               "'" + *socat + "' -u UNIX-CONNECT:'" + m_sock + "' - | '" + ALPHAPULSE + "' decode"});
+    ASSERT_TRUE(eventually([&] { Json s = stats(); return s.is_object() && s["clients"].size() == 1; }, 5000, 5))
+        << pipeline.describe();
+    Process& p = producer("trade", 5, COUNT);
+    finish(p);
+    // Everything written to socat; then the relay goes, socat sees EOF, decode prints.
+    ASSERT_TRUE(eventually(
+        [&] {
+            Json s = stats();
+            return s.is_object() && s["clients"].size() == 1 && s["clients"][0].value("frames_out", 0u) == COUNT;
+        },
+        5000, 5));
+    ASSERT_NO_FATAL_FAILURE(stopRelay());
+    const auto status = pipeline.wait(5000);
+    EXPECT_TRUE(exitedZero(status)) << statusText(status) << pipeline.describe();
+    const auto out = lines(pipeline.out());
+    ASSERT_EQ(out.size(), COUNT) << pipeline.err();
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        Json frame = Json::parse(out[i], nullptr, false);
+        ASSERT_TRUE(frame.is_object()) << out[i];
+        EXPECT_EQ(frame["header"].value("message_type_name", ""), "Trade");
+        EXPECT_EQ(frame["header"].value("source", 0u), 5u);
+        EXPECT_EQ(frame["header"].value("sequence", 0u), i + 1);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 4. Faults: each followed by a working producer -> consumer pair
+
+TEST_F(RelayProcessTest, GarbageClosesThatConnectionOnly) {
+    ASSERT_NO_FATAL_FAILURE(startRelay("market_data"));
+    Json r = finish(peer({"raw", "--fault", "garbage", "--hold-ms", "3000"}));
+    EXPECT_EQ(r.value("result", ""), "closed") << r.dump();
+    EXPECT_EQ(drops(stats(), "desynchronised"), 1u);
+    ASSERT_NO_FATAL_FAILURE(checkPair());
+    ASSERT_NO_FATAL_FAILURE(stopRelay());
+}
+
+// Bad magic is certain from the first byte: fewer than 32 bytes of garbage
+// must not leave a connection open holding junk.
+TEST_F(RelayProcessTest, GarbageShorterThanAHeaderClosesTheConnection) {
+    ASSERT_NO_FATAL_FAILURE(startRelay("market_data"));
+    Json r = finish(peer({"raw", "--fault", "garbage", "--size", "16", "--hold-ms", "2000"}));
+    EXPECT_EQ(r.value("result", ""), "closed") << r.dump();
+    EXPECT_EQ(drops(stats(), "desynchronised"), 1u);
+    ASSERT_NO_FATAL_FAILURE(stopRelay());
+}
+
+TEST_F(RelayProcessTest, TruncatedFrameThenCloseIsDiscarded) {
+    ASSERT_NO_FATAL_FAILURE(startRelay("market_data"));
+    Json before = stats();
+    Process& raw = peer({"raw", "--fault", "truncated"});
+    finish(raw);
+    ASSERT_NO_FATAL_FAILURE(waitGone(raw.pid()));
+    Json after = stats();
+    // Its subscription counted as a frame; the 40 bytes of the partial frame read and discarded.
+    EXPECT_EQ(after.value("frames_in", 0u), before.value("frames_in", 0u) + 1);
+    EXPECT_EQ(after.value("bytes_in", 0u), before.value("bytes_in", 0u) + SUBSCRIBE_SIZE + 40);
+    EXPECT_EQ(drops(after, "desynchronised"), 0u);
+    EXPECT_EQ(after.value("frames_out", 1u), 0u);
+    ASSERT_NO_FATAL_FAILURE(checkPair());
+    ASSERT_NO_FATAL_FAILURE(stopRelay());
+}
+
+TEST_F(RelayProcessTest, ImpossiblePayloadSizeClosesThatConnection) {
+    ASSERT_NO_FATAL_FAILURE(startRelay("market_data"));
+    Json r = finish(peer({"raw", "--fault", "huge", "--hold-ms", "3000"}));
+    EXPECT_EQ(r.value("result", ""), "closed") << "payload_size 0xFFFFFFF0: " << r.dump();
+    EXPECT_EQ(drops(stats(), "desynchronised"), 1u);
+    ASSERT_NO_FATAL_FAILURE(checkPair());
+    ASSERT_NO_FATAL_FAILURE(stopRelay());
+}
+
+TEST_F(RelayProcessTest, OutOfDomainFramesAreDroppedAndTheConnectionKept) {
+    ASSERT_NO_FATAL_FAILURE(startRelay("market_data"));
+    Json r = finish(peer({"raw", "--fault", "out-of-domain", "--type", "order", "--count", "10",
+                                "--hold-ms", "300"}));
+    EXPECT_EQ(r.value("result", ""), "open") << r.dump();
+    Json s = stats();
+    EXPECT_EQ(drops(s, "out_of_domain"), 10u);
+    EXPECT_EQ(drops(s, "desynchronised"), 0u);
+    ASSERT_NO_FATAL_FAILURE(checkPair());
+    ASSERT_NO_FATAL_FAILURE(stopRelay());
+}
+
+TEST_F(RelayProcessTest, BadChecksumsOnSignalsAreDroppedAndTheConnectionKept) {
+    ASSERT_NO_FATAL_FAILURE(startRelay("signals"));
+    Json r = finish(peer({"raw", "--fault", "bad-checksum", "--type", "arbitrage", "--count", "10",
+                                "--hold-ms", "300"}));
+    EXPECT_EQ(r.value("result", ""), "open") << r.dump();
+    Json s = stats();
+    EXPECT_EQ(drops(s, "bad_checksum"), 10u);
+    EXPECT_EQ(drops(s, "desynchronised"), 0u);
+    ASSERT_NO_FATAL_FAILURE(checkPair("arbitrage"));
+    ASSERT_NO_FATAL_FAILURE(stopRelay());
+}
+
+TEST_F(RelayProcessTest, MarketDataShedsAClientThatNeverReadsAndNobodyElseLoses) {
+    // Small bounds so that the test is quick: the reader that never reads is
+    // sent far more than its queue holds; bursts stay far below it.
+    ASSERT_NO_FATAL_FAILURE(startRelay("market_data", "max_queue_size: 30000\n"
+                                                      "circuit_breaker: 24000\n"
+                                                      "socket_buffer_bytes: 65536\n"));
+    constexpr std::uint64_t COUNT = 100'000;
+    Process& fast = consumer(COUNT, {"--linger-ms", "100"});
+    Process& stuck = peer({"raw", "--fault", "never-read", "--hold-ms", "30000"});
+    ASSERT_NO_FATAL_FAILURE(waitClient(fast));
+    ASSERT_NO_FATAL_FAILURE(waitClient(stuck));
+    Process& p = producer("trade", 1, COUNT, {"--batch", "200", "--rate", "150000"});
+    finish(p);
+    Json got = finish(fast);
+    EXPECT_EQ(got.value("count", 0u), COUNT) << got.dump();
+    EXPECT_TRUE(got.value("order_ok", false)) << got.dump();
+    EXPECT_EQ(got.value("gaps", 1u), 0u) << got.dump();
+    Json s = stats();
+    EXPECT_GT(drops(s, "queue_full"), 0u) << s.dump();
+    Json stuckStats = clientOf(s, stuck.pid());
+    ASSERT_TRUE(stuckStats.is_object()) << "the client that never reads is still connected";
+    EXPECT_GT(stuckStats.value("dropped", 0u), 0u) << s.dump();
+    EXPECT_EQ(stuckStats.value("dropped", 0u), drops(s, "queue_full")) << "drops are counted for it only";
+    EXPECT_EQ(drops(s, "slow_consumer"), 0u) << "market data never disconnects for slowness";
+    stuck.killGroup();
+    stuck.wait(2000);
+    ASSERT_NO_FATAL_FAILURE(waitGone(stuck.pid()));
+    ASSERT_NO_FATAL_FAILURE(checkPair());
+    ASSERT_NO_FATAL_FAILURE(stopRelay());
+}
+
+TEST_F(RelayProcessTest, ExecutionDisconnectsAClientThatNeverReadsAndTheEngineGetsEveryOrder) {
+    ASSERT_NO_FATAL_FAILURE(startRelay("execution", "max_queue_size: 2000\n"
+                                                    "circuit_breaker: 1600\n"
+                                                    "slow_consumer_timeout_ms: 300\n"
+                                                    "socket_buffer_bytes: 65536\n"));
+    constexpr std::uint64_t COUNT = 20'000;
+    Process& engine = consumer(COUNT, {"--linger-ms", "100"});
+    Process& stuck = peer({"raw", "--fault", "never-read", "--hold-ms", "2500"});
+    ASSERT_NO_FATAL_FAILURE(waitClient(engine));
+    ASSERT_NO_FATAL_FAILURE(waitClient(stuck));
+    Process& p = producer("order", 80, COUNT, {"--batch", "100"});
+    EXPECT_EQ(finish(p).value("published", 0u), COUNT);
+    Json got = finish(engine);
+    EXPECT_EQ(got.value("count", 0u), COUNT) << got.dump();
+    EXPECT_TRUE(got.value("order_ok", false)) << got.dump();
+    EXPECT_EQ(got.value("gaps", 1u), 0u) << got.dump();
+    Json s = stats();
+    EXPECT_EQ(drops(s, "slow_consumer"), 1u) << s.dump();
+    EXPECT_EQ(drops(s, "queue_full"), 0u) << s.dump();
+    EXPECT_GE(s.value("producer_pauses", 0u), 1u) << s.dump();
+    EXPECT_TRUE(clientOf(s, stuck.pid()).is_null()) << "disconnected";
+    Json r = finish(stuck);
+    EXPECT_TRUE(r.value("closed", false)) << "it sees the relay close its connection: " << r.dump();
+    ASSERT_NO_FATAL_FAILURE(checkPair("order", 81));
+    ASSERT_NO_FATAL_FAILURE(stopRelay());
+}
+
+TEST_F(RelayProcessTest, AClientKilledMidFrameIsDiscarded) {
+    ASSERT_NO_FATAL_FAILURE(startRelay("market_data"));
+    Json before = stats();
+    Process& half = peer({"raw", "--fault", "half-frame"});
+    ASSERT_TRUE(eventually([&] { return !lines(half.out()).empty(); }, 5000)) << half.describe();
+    const std::uint64_t written = Json::parse(lines(half.out()).front()).value("written", 0u);
+    EXPECT_EQ(written, alphapulse::wire::TradeLayout::SIZE / 2);
+    ASSERT_TRUE(eventually(
+        [&] {
+            Json c = clientOf(stats(), half.pid());
+            return c.is_object() && c.value("bytes_in", 0u) == SUBSCRIBE_SIZE + written;
+        },
+        5000, 5))
+        << "the relay read the half frame";
+    half.signal(SIGKILL);
+    const auto status = half.wait(2000);
+    ASSERT_TRUE(status && WIFSIGNALED(*status));
+    ASSERT_NO_FATAL_FAILURE(waitGone(half.pid()));
+    Json after = stats();
+    EXPECT_EQ(after.value("frames_in", 0u), before.value("frames_in", 0u) + 1) << "only its subscription";
+    EXPECT_EQ(drops(after, "desynchronised"), 0u);
+    ASSERT_NO_FATAL_FAILURE(checkPair());
+    ASSERT_NO_FATAL_FAILURE(stopRelay());
+}
+
+TEST_F(RelayProcessTest, RelayKilledAndRestartedClientsReconnectAndLaterFramesArrive) {
+    ASSERT_NO_FATAL_FAILURE(startRelay("market_data"));
+    constexpr std::uint64_t COUNT = 2000;
+    Process& c = consumer(0, {"--until-seq", std::to_string(COUNT), "--allow-gaps", "--linger-ms", "50"});
+    ASSERT_NO_FATAL_FAILURE(waitClient(c));
+    Process& p = producer("trade", 1, COUNT, {"--batch", "10", "--rate", "2000", "--timeout-ms", "15000"});
+    ASSERT_NO_FATAL_FAILURE(waitClient(p));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    m_relay->signal(SIGKILL);
+    const auto killed = m_relay->wait(2000);
+    ASSERT_TRUE(killed && WIFSIGNALED(*killed));
+    EXPECT_TRUE(fs::is_socket(m_sock)) << "a killed relay leaves its socket file behind";
+    ASSERT_NO_FATAL_FAILURE(startRelay("market_data")); // same path: the stale file is handled
+    ASSERT_NO_FATAL_FAILURE(waitClient(c));
+    ASSERT_NO_FATAL_FAILURE(waitClient(p));
+    Json published = finish(p);
+    EXPECT_EQ(published.value("published", 0u), COUNT);
+    EXPECT_GE(published.value("reconnects", 0u), 1u) << published.dump();
+    Json got = finish(c);
+    EXPECT_GE(got.value("reconnects", 0u), 1u) << got.dump();
+    EXPECT_EQ(got["last_seq"].value("1", 0u), COUNT) << "the last frame, published after the restart: " << got.dump();
+    EXPECT_TRUE(got.value("order_ok", false)) << "rising, never reordered: " << got.dump();
+    EXPECT_LE(got.value("gaps", 2u), 1u) << "at most one hole, around the restart: " << got.dump();
+    EXPECT_GE(got.value("count", 0u), COUNT / 4) << got.dump();
+    ASSERT_NO_FATAL_FAILURE(checkPair());
+    ASSERT_NO_FATAL_FAILURE(stopRelay());
+}
+
+TEST_F(RelayProcessTest, SigtermWithFramesInFlightExitsWithinTheFlushBound) {
+    constexpr int FLUSH_MS = 500;
+    ASSERT_NO_FATAL_FAILURE(startRelay("market_data", "shutdown_flush_ms: " + std::to_string(FLUSH_MS) +
+                                                          "\nsocket_buffer_bytes: 65536\n"));
+    Process& stuck = peer({"raw", "--fault", "never-read", "--hold-ms", "30000"});
+    Process& reader = consumer(0, {"--allow-gaps", "--timeout-ms", "30000"});
+    ASSERT_NO_FATAL_FAILURE(waitClient(stuck));
+    ASSERT_NO_FATAL_FAILURE(waitClient(reader));
+    Process& p = producer("trade", 1, 100'000'000, {"--batch", "100", "--rate", "200000", "--timeout-ms", "30000"});
+    ASSERT_TRUE(eventually(
+        [&] {
+            Json c = clientOf(stats(), stuck.pid());
+            return c.is_object() && c.value("queued_frames", 0u) > 0;
+        },
+        5000, 5))
+        << "frames queued for the client that never reads";
+    const auto t0 = Clock::now();
+    m_relay->signal(SIGTERM);
+    const auto status = m_relay->wait(FLUSH_MS + 3000);
+    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+    EXPECT_TRUE(exitedZero(status)) << statusText(status) << m_relay->describe();
+    EXPECT_LE(elapsed, FLUSH_MS + 1500) << "exits within its flush bound";
+    EXPECT_GE(elapsed, FLUSH_MS - 100) << "spent its flush bound on frames that could not go out";
+    EXPECT_FALSE(fs::exists(m_sock));
+    EXPECT_FALSE(fs::exists(m_sock + ".stats"));
+    EXPECT_NE(m_relay->err().find("left unsent"), std::string::npos) << m_relay->err();
+    p.killGroup();
+}
+
+TEST_F(RelayProcessTest, ExecutionLosesAndReordersNothingAcrossEveryFault) {
+    ASSERT_NO_FATAL_FAILURE(startRelay("execution", "max_queue_size: 2000\n"
+                                                    "circuit_breaker: 1600\n"
+                                                    "slow_consumer_timeout_ms: 300\n"
+                                                    "socket_buffer_bytes: 65536\n"));
+    constexpr std::uint64_t COUNT = 30'000;
+    Process& engine = consumer(COUNT, {"--linger-ms", "100", "--timeout-ms", "30000"});
+    ASSERT_NO_FATAL_FAILURE(waitClient(engine));
+    Process& orders = producer("order", 80, COUNT, {"--batch", "50", "--rate", "15000", "--timeout-ms", "20000"});
+    ASSERT_NO_FATAL_FAILURE(waitClient(orders));
+    // While orders flow: every fault at once.
+    std::vector<Process*> faults;
+    faults.push_back(&peer({"raw", "--fault", "garbage", "--hold-ms", "5000"}));
+    faults.push_back(&peer({"raw", "--fault", "truncated"}));
+    faults.push_back(&peer({"raw", "--fault", "huge", "--type", "order", "--hold-ms", "5000"}));
+    faults.push_back(&peer({"raw", "--fault", "out-of-domain", "--type", "trade", "--count", "10", "--hold-ms", "200"}));
+    faults.push_back(&peer({"raw", "--fault", "bad-checksum", "--type", "order", "--count", "10", "--hold-ms", "200"}));
+    Process& stuck = peer({"raw", "--fault", "never-read", "--hold-ms", "2000"});
+    Process& half = peer({"raw", "--fault", "half-frame", "--type", "order"});
+    ASSERT_TRUE(eventually([&] { return !lines(half.out()).empty(); }, 5000)) << half.describe();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    half.signal(SIGKILL);
+    for (Process* f : faults) finish(*f);
+    EXPECT_EQ(finish(*faults[0]).value("result", ""), "closed");
+    EXPECT_EQ(finish(*faults[2]).value("result", ""), "closed");
+    EXPECT_EQ(finish(*faults[3]).value("result", ""), "open");
+    EXPECT_EQ(finish(*faults[4]).value("result", ""), "open");
+    EXPECT_TRUE(finish(stuck).value("closed", false)) << "disconnected as a slow consumer";
+    EXPECT_EQ(finish(orders).value("published", 0u), COUNT);
+    Json got = finish(engine, 30000);
+    EXPECT_EQ(got.value("count", 0u), COUNT) << got.dump();
+    EXPECT_EQ(got["per_source"].value("80", 0u), COUNT) << got.dump();
+    EXPECT_TRUE(got.value("order_ok", false)) << got.dump();
+    EXPECT_EQ(got.value("gaps", 1u), 0u) << got.dump();
+    Json s = stats();
+    EXPECT_EQ(drops(s, "desynchronised"), 2u) << s.dump();
+    EXPECT_EQ(drops(s, "out_of_domain"), 10u) << s.dump();
+    EXPECT_EQ(drops(s, "bad_checksum"), 10u) << s.dump();
+    EXPECT_EQ(drops(s, "slow_consumer"), 1u) << s.dump();
+    EXPECT_EQ(drops(s, "queue_full"), 0u) << s.dump();
+    EXPECT_EQ(drops(s, "bad_sequence"), 0u) << s.dump();
+    ASSERT_NO_FATAL_FAILURE(stopRelay());
+}
+
+// ---------------------------------------------------------------------------
+// 5. Operations commands
+
+TEST_F(RelayProcessTest, StatsPrometheusCountsFramesIn) {
+    ASSERT_NO_FATAL_FAILURE(startRelay("market_data"));
+    constexpr std::uint64_t COUNT = 500;
+    Process& c = consumer(COUNT);
+    ASSERT_NO_FATAL_FAILURE(waitClient(c));
+    finish(producer("trade", 3, COUNT));
+    EXPECT_EQ(finish(c).value("count", 0u), COUNT);
+    // Frames in: the producer's 500 trades and its (empty) Subscribe frame;
+    // the consumer sends nothing.
+    const std::uint64_t expected = COUNT + 1;
+    EXPECT_EQ(stats().value("frames_in", 0u), expected);
+    Process& prom = spawn({ALPHAPULSE, "stats", m_sock, "--prometheus"});
+    ASSERT_TRUE(exitedZero(prom.wait(5000))) << prom.describe();
+    const std::string text = prom.out();
+    EXPECT_NE(text.find("alphapulse_relay_frames_in_total{domain=\"market_data\"} " + std::to_string(expected) + "\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("alphapulse_relay_frames_out_total{domain=\"market_data\"} " + std::to_string(COUNT) + "\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("# TYPE alphapulse_relay_frames_in_total counter"), std::string::npos) << text;
+    ASSERT_NO_FATAL_FAILURE(stopRelay());
+}
+
+TEST_F(RelayProcessTest, TapPrintsCountJsonLines) {
+    ASSERT_NO_FATAL_FAILURE(startRelay("market_data"));
+    constexpr std::uint64_t K = 25;
+    Process& tap = spawn({ALPHAPULSE, "tap", m_sock, "--count", std::to_string(K)});
+    ASSERT_NO_FATAL_FAILURE(waitClient(tap));
+    Process& p = producer("trade", 4, 400, {"--batch", "10", "--rate", "2000"});
+    const auto status = tap.wait(10000);
+    EXPECT_TRUE(exitedZero(status)) << statusText(status) << tap.describe();
+    const auto out = lines(tap.out());
+    ASSERT_EQ(out.size(), K) << tap.describe();
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        Json frame = Json::parse(out[i], nullptr, false);
+        ASSERT_TRUE(frame.is_object()) << out[i];
+        EXPECT_EQ(frame["header"].value("message_type_name", ""), "Trade");
+        EXPECT_EQ(frame["header"].value("sequence", 0u), i + 1);
+    }
+    EXPECT_TRUE(p.running()) << "tap stopped while the producer was still running";
+    p.killGroup();
+    ASSERT_NO_FATAL_FAILURE(stopRelay());
+}
+
+TEST_F(RelayProcessTest, PublishSendsJsonLinesThatAConsumerReceives) {
+    ASSERT_NO_FATAL_FAILURE(startRelay("market_data"));
+    const std::string input = m_dir + "/frames.jsonl";
+    {
+        std::ofstream in(input);
+        for (int seq = 1; seq <= 3; ++seq) {
+            in << R"({"header":{"message_type_name":"Trade","source":5,"sequence":)" << seq
+               << R"(},"instrument_id":"NASDAQ Stock AAPL","price":15000000000,"volume":)" << seq * 100
+               << R"(,"side":"Buy"})" << '\n';
+        }
+        in << R"({"header":{"message_type_name":"Quote","source":6,"sequence":1},"instrument_id":"NASDAQ Stock AAPL","bid_price":1,"ask_price":2,"bid_size":3,"ask_size":4})"
+           << '\n';
+    }
+    Process& c = consumer(4, {"--linger-ms", "100"});
+    ASSERT_NO_FATAL_FAILURE(waitClient(c));
+    SpawnOptions options;
+    options.stdinPath = input;
+    Process& pub = spawn({ALPHAPULSE, "publish", m_sock}, options);
+    const auto status = pub.wait(10000);
+    EXPECT_TRUE(exitedZero(status)) << statusText(status) << pub.describe();
+    Json got = finish(c);
+    EXPECT_EQ(got.value("count", 0u), 4u) << got.dump();
+    EXPECT_EQ(got["per_source"].value("5", 0u), 3u) << got.dump();
+    EXPECT_EQ(got["per_source"].value("6", 0u), 1u) << got.dump();
+    EXPECT_EQ(got["per_type"].value("1", 0u), 3u) << got.dump();
+    EXPECT_EQ(got["per_type"].value("2", 0u), 1u) << got.dump();
+    EXPECT_TRUE(got.value("order_ok", false)) << got.dump();
+    ASSERT_NO_FATAL_FAILURE(stopRelay());
+}
+
+// ---------------------------------------------------------------------------
+// 6. Access control with a second user
+
+TEST_F(RelayProcessTest, AUserNotInAllowedUidsIsRefused) {
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::string why;
+    if (!ensureOtherUser(uid, gid, why)) GTEST_SKIP() << why;
+    ASSERT_NO_FATAL_FAILURE(startRelay("market_data", "allowed_uids: [" + std::to_string(::getuid()) +
+                                                          "]\nsocket_mode: \"0666\"\n"));
+    SpawnOptions asOther;
+    asOther.uid = uid;
+    asOther.gid = gid;
+    Json r = finish(peer({"raw", "--fault", "probe", "--hold-ms", "3000"}, asOther));
+    EXPECT_TRUE(r.value("connected", false)) << "the file mode lets it reach the socket: " << r.dump();
+    EXPECT_EQ(r.value("result", ""), "closed") << "then the relay closes it: " << r.dump();
+    Json s = stats();
+    EXPECT_EQ(s.value("connections_refused", 0u), 1u) << s.dump();
+    EXPECT_EQ(s.value("connections_accepted", 1u), 0u) << s.dump();
+    EXPECT_NE(m_relay->err().find("refused"), std::string::npos) << m_relay->err();
+    ASSERT_NO_FATAL_FAILURE(checkPair()); // its own user still may
+    ASSERT_NO_FATAL_FAILURE(stopRelay());
+}
+
+TEST_F(RelayProcessTest, OnExecutionAnotherUserMayConsumeButNotProduce) {
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::string why;
+    if (!ensureOtherUser(uid, gid, why)) GTEST_SKIP() << why;
+    // Default execution settings (only the relay's own user produces); the other user may connect.
+    ASSERT_NO_FATAL_FAILURE(startRelay("execution", "allowed_uids: [" + std::to_string(::getuid()) + ", " +
+                                                        std::to_string(uid) + "]\nsocket_mode: \"0666\"\n"));
+    SpawnOptions asOther;
+    asOther.uid = uid;
+    asOther.gid = gid;
+    constexpr std::uint64_t ORDERS = 300;
+    constexpr std::uint64_t REFUSED = 50;
+    Process& otherConsumer = consumer(ORDERS, {"--linger-ms", "200"}, asOther);
+    Process& ownConsumer = consumer(ORDERS, {"--linger-ms", "200"});
+    ASSERT_NO_FATAL_FAILURE(waitClient(otherConsumer));
+    ASSERT_NO_FATAL_FAILURE(waitClient(ownConsumer));
+    EXPECT_EQ(clientOf(stats(), otherConsumer.pid()).value("uid", 0u), uid);
+    Json refused = finish(producer("order", 81, REFUSED, {"--drain-ms", "300"}, asOther));
+    EXPECT_EQ(refused.value("relay_errors", 0u), 1u) << "told once that it may not produce: " << refused.dump();
+    finish(producer("order", 80, ORDERS));
+    for (Process* c : {&otherConsumer, &ownConsumer}) {
+        Json got = finish(*c);
+        EXPECT_EQ(got.value("count", 0u), ORDERS) << got.dump();
+        EXPECT_EQ(got["per_source"].size(), 1u) << "nothing from the refused producer: " << got.dump();
+        EXPECT_EQ(got["per_source"].value("80", 0u), ORDERS) << got.dump();
+        EXPECT_TRUE(got.value("order_ok", false)) << got.dump();
+    }
+    Json s = stats();
+    EXPECT_EQ(drops(s, "not_allowed"), REFUSED) << s.dump();
+    EXPECT_EQ(s.value("connections_refused", 1u), 0u) << s.dump();
+    ASSERT_NO_FATAL_FAILURE(stopRelay());
+}
+
+} // namespace
