@@ -94,6 +94,7 @@ struct Settings {
     std::string only;     // --only relay|zmq|unix: run just that transport's scenarios
     bool rt = false;      // --rt: SCHED_FIFO for every benchmark process (root), isolating it from other load
     bool zmqDrop = false;
+    std::uint32_t relayBusyPollUs = 0; // --relay-busy-poll-us N: RelayConfig::busyPollUs
     bool relayDrop = false; // --relay-drop: throughput runs keep the market_data drop policy (may lose frames) // --zmq-drop: plain PUB behaviour (frames beyond the HWM are dropped)
 };
 
@@ -259,7 +260,7 @@ struct ConsumerLoop {
 // ---------------------------------------------------------------- our relay
 
 [[noreturn]] void relayProcess(const std::string& path, const std::string& logPath, int readyFd, int cpu,
-                               bool backpressure) {
+                               bool backpressure, std::uint32_t busyPollUs) {
     role("ap-relay", cpu);
     const int log = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (log >= 0) ::dup2(log, STDERR_FILENO);
@@ -269,6 +270,7 @@ struct ConsumerLoop {
         // Throughput runs are lossless by default, like ZeroMQ with XPUB_NODROP: a consumer
         // that falls behind holds the producer back instead of losing frames (queue_full).
         if (backpressure) config.overload = relay::OverloadPolicy::Backpressure;
+        config.busyPollUs = busyPollUs;
         relay::Relay hub(config);
         const char one = 1;
         if (::write(readyFd, &one, 1) != 1) die("ready pipe");
@@ -628,7 +630,8 @@ Outcome runRelay(const Settings& s, int consumers, std::uint64_t frames, Mode mo
     int pipefd[2];
     if (::pipe2(pipefd, O_CLOEXEC) != 0) die("pipe");
     std::vector<pid_t> relayPid{spawn([&] { relayProcess(path, g_dir + "/relay.log", pipefd[1], s.cpuRelay,
-                                                                   mode == Mode::Throughput && !s.relayDrop);
+                                                                   mode == Mode::Throughput && !s.relayDrop,
+                                                                   s.relayBusyPollUs);
     })};
     ::close(pipefd[1]);
     pollfd p{pipefd[0], POLLIN, 0};
@@ -743,7 +746,7 @@ void usage() {
     std::puts(
         "relay_bench [--reps N] [--frames N] [--frames-fan N] [--zmq-frames N] [--zmq-frames-fan N]\n"
         "            [--latency-frames N] [--batch N] [--no-latency] [--no-throughput] [--zmq-drop]\n"
-        "            [--only relay|zmq|unix] [--rt] [--relay-drop]\n"
+        "            [--only relay|zmq|unix] [--rt] [--relay-drop] [--relay-busy-poll-us N]\n"
         "--rt: SCHED_FIFO priority 10 for producer, relay and consumers (needs root); unless CPUs are given,\n"
         "      pins the producer and the relay to CPU 0 and the consumers to CPU 1 (a spinning FIFO consumer\n"
         "      must not share a CPU with the relay)\n"
@@ -775,6 +778,7 @@ int main(int argc, char** argv) {
         else if (a == "--zmq-drop") s.zmqDrop = true;
         else if (a == "--rt") s.rt = true;
         else if (a == "--relay-drop") s.relayDrop = true;
+        else if (a == "--relay-busy-poll-us") s.relayBusyPollUs = static_cast<std::uint32_t>(num());
         else if (a == "--only" && i + 1 < argc) s.only = argv[++i];
         else if (a == "--no-throughput") s.throughput = false;
         else if (a == "--cpu-producer") s.cpuProducer = static_cast<int>(num());

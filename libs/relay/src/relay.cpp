@@ -145,6 +145,7 @@ private:
     bool m_stopping = false;
     std::atomic<bool> m_stopRequested{false};
     std::uint64_t m_startNs = monotonicNs();
+    std::uint64_t m_lastActivityNs = 0; ///< busy-poll window start
     std::uint32_t m_ownUid = ::getuid();
     mutable std::mutex m_mutex; ///< guards counters and clients against stats() from other threads
     RelayStats m_stats;
@@ -599,6 +600,9 @@ void Relay::Impl::closeClient(Client& client, const std::string& why) {
 }
 
 int Relay::Impl::loopTimeoutMs() const {
+    if (m_config.busyPollUs != 0 && monotonicNs() - m_lastActivityNs < std::uint64_t{m_config.busyPollUs} * 1000) {
+        return 0; // busy-poll window after traffic
+    }
     if (m_producersPaused) return 10; // re-check slow consumers' deadlines
     return 1000;
 }
@@ -620,6 +624,7 @@ void Relay::Impl::run(bool handleSignals) {
     while (!m_stopRequested.load(std::memory_order_acquire)) {
         const int n = ::epoll_wait(m_epoll, events.data(), MAX_EVENTS, loopTimeoutMs());
         if (n < 0 && errno != EINTR) throw std::runtime_error(std::string("epoll_wait: ") + std::strerror(errno));
+        if (n > 0 && m_config.busyPollUs != 0) m_lastActivityNs = monotonicNs();
         std::lock_guard lock(m_mutex);
         for (int i = 0; i < n; ++i) {
             const int fd = events[static_cast<std::size_t>(i)].data.fd;

@@ -124,6 +124,9 @@ void loadRelayConfig(const std::string& path, RelayConfig& config) {
             const auto bytes = scalar<std::uint32_t>(value, key);
             if (bytes < 4096 || bytes > (256u << 20)) bad(value, key, "expected 4096 to 268435456");
             config.socketBufferBytes = static_cast<int>(bytes);
+        } else if (key == "busy_poll_us") {
+            config.busyPollUs = scalar<std::uint32_t>(value, key);
+            if (config.busyPollUs > 1'000'000) bad(value, key, "at most 1000000 (1 s)");
         } else if (key == "allowed_uids") {
             config.allowedUids = idList(value, key);
         } else if (key == "allowed_gids") {
