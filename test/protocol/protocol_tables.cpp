@@ -176,7 +176,9 @@ std::string payloadRule(const MessageLayout& l) {
     case SizeRule::Tlv: return "payload_size = " + fixed + " + tlv_length";
     case SizeRule::Discovery: return "payload_size = " + fixed + " + symbol_len + metadata_len";
     case SizeRule::Levels: return "payload_size = " + fixed + " + 16 * (bid_count + ask_count)";
-    case SizeRule::Opaque: return "payload_size = any (the whole payload is opaque data)";
+    case SizeRule::Opaque:
+        if (l.size == header::SIZE) return "payload_size = any (the whole payload is opaque data)";
+        return "payload_size = " + fixed + " + any (opaque data after the fixed part)";
     }
     return "?";
 }

@@ -1,19 +1,25 @@
-// alphapulse decode [FILE|-] [--no-verify] [--keep-going] [--max-payload N]
+// alphapulse decode [FILE|-] [--no-verify] [--keep-going] [--max-payload N] [--schemas FILE]...
 //
 // Back-to-back frames in, JSON Lines out (docs/design/json-lines.md), one
 // flushed line per frame so that it can watch a live relay:
 //   socat UNIX-CONNECT:/run/alphapulse/market_data.sock - | alphapulse decode
+// Types registered at run time decode by the schemas of --schemas files
+// (docs/design/schema.md) and of SchemaDefinition frames met in the stream.
 #include "cli11.hpp"
 
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "alphapulse/codec/decoder.hpp"
+#include "alphapulse/schema/registry.hpp"
+#include "alphapulse/wire/messages.hpp"
 #include "alphapulse/wire/frame.hpp"
 #include "byte_input.hpp"
 #include "commands.hpp"
+#include "schema_files.hpp"
 
 namespace alphapulse::cli {
 namespace {
@@ -25,6 +31,7 @@ struct DecodeCommandOptions {
     bool noVerify = false;
     bool keepGoing = false;
     std::uint32_t maxPayload = wire::header::DEFAULT_MAX_PAYLOAD;
+    std::vector<std::string> schemas;
 };
 
 constexpr std::uint8_t MAGIC_BYTES[4] = {0xEF, 0xBE, 0xAD, 0xDE};
@@ -79,9 +86,12 @@ int runDecode(const DecodeCommandOptions& options) {
         std::fprintf(stderr, "alphapulse decode: %s\n", input.error().c_str());
         return 2;
     }
+    schema::SchemaRegistry registry;
+    if (!loadSchemaFiles(registry, options.schemas, "decode")) return 2;
     codec::DecodeOptions decodeOptions;
     decodeOptions.verifyChecksum = !options.noVerify;
     decodeOptions.maxPayload = options.maxPayload;
+    decodeOptions.resolver = registry.resolver();
     const codec::Decoder decoder{decodeOptions};
 
     int status = 0;
@@ -112,6 +122,13 @@ int runDecode(const DecodeCommandOptions& options) {
         const auto result = decoder.decode(input.data(), *length, input.offset());
         if (result.ok()) {
             if (!writeLine(result.json)) return 1; // the reader went away
+            if (input.data()[wire::header::MESSAGE_TYPE_OFFSET] ==
+                static_cast<std::uint8_t>(wire::MessageType::SchemaDefinition)) {
+                // A published schema: later frames of its type decode by it. One the
+                // registry refuses is only shown as the frame it is (`alphapulse cache`
+                // reports why).
+                static_cast<void>(registry.registerFromFrame(input.data(), *length, false));
+            }
         } else {
             reportError(result.error.error, result.error.offset, frameIndex);
             status = 1;
@@ -139,6 +156,10 @@ void addDecodeCommand(CLI::App& app) {
     cmd->add_option("--max-payload", options->maxPayload, "Largest payload_size accepted, in bytes")
         ->capture_default_str()
         ->check(CLI::Range(0u, 1u << 28));
+    cmd->add_option("--schemas", options->schemas,
+                    "Schema file (YAML or JSON, docs/design/schema.md) for types registered at run time; repeatable")
+        ->allow_extra_args(false)
+        ->check(CLI::ExistingFile);
     cmd->callback([options] {
         if (const int status = runDecode(*options); status != 0) throw CLI::RuntimeError(status);
     });

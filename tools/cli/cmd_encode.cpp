@@ -1,7 +1,9 @@
-// alphapulse encode [FILE|-] [--keep-going]
+// alphapulse encode [FILE|-] [--keep-going] [--schemas FILE]...
 //
 // JSON Lines (docs/design/json-lines.md) in, frames out on stdout with
 // payload_size and checksum computed. encode(decode(frame)) == frame.
+// Types registered at run time encode by the schemas of --schemas files
+// (docs/design/schema.md).
 #include "cli11.hpp"
 #include <unistd.h>
 
@@ -12,7 +14,9 @@
 #include <string_view>
 
 #include "alphapulse/codec/encoder.hpp"
+#include "alphapulse/schema/registry.hpp"
 #include "commands.hpp"
+#include "schema_files.hpp"
 
 namespace alphapulse::cli {
 namespace {
@@ -21,6 +25,7 @@ struct EncodeCommandOptions {
     std::string input = "-";
     bool keepGoing = false;
     bool force = false;
+    std::vector<std::string> schemas;
 };
 
 /// Lines longer than this are refused rather than held (a frame's JSON is a few KiB).
@@ -80,7 +85,11 @@ int runEncode(const EncodeCommandOptions& options) {
         std::fprintf(stderr, "alphapulse encode: cannot open %s\n", options.input.c_str());
         return 2;
     }
-    codec::Encoder encoder;
+    schema::SchemaRegistry registry;
+    if (!loadSchemaFiles(registry, options.schemas, "encode")) return 2;
+    codec::EncodeOptions encodeOptions;
+    encodeOptions.resolver = registry.resolver();
+    codec::Encoder encoder{encodeOptions};
     codec::Json object;
     std::vector<std::uint8_t> frame;
     int status = 0;
@@ -119,6 +128,10 @@ void addEncodeCommand(CLI::App& app) {
     cmd->add_option("input", options->input, "File of JSON Lines, or - for stdin")->capture_default_str();
     cmd->add_flag("--keep-going", options->keepGoing, "Report bad lines, skip them, and continue (exit status 1)");
     cmd->add_flag("--force", options->force, "Write binary even to a terminal");
+    cmd->add_option("--schemas", options->schemas,
+                    "Schema file (YAML or JSON, docs/design/schema.md) for types registered at run time; repeatable")
+        ->allow_extra_args(false)
+        ->check(CLI::ExistingFile);
     cmd->callback([options] {
         if (const int status = runEncode(*options); status != 0) throw CLI::RuntimeError(status);
     });

@@ -17,5 +17,6 @@ void addStatsCommand(CLI::App& app);   ///< cmd_stats.cpp: a running relay's cou
 void addTapCommand(CLI::App& app);     ///< cmd_tap.cpp: a relay's frames as JSON Lines
 void addPublishCommand(CLI::App& app); ///< cmd_publish.cpp: JSON Lines to a relay
 void addReplayCommand(CLI::App& app);  ///< cmd_replay.cpp: sample data as frames 
+void addCacheCommand(CLI::App& app);   ///< cmd_cache.cpp: frames through the object cache
 
 } // namespace alphapulse::cli

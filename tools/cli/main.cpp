@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
     alphapulse::cli::addStatsCommand(app);
     alphapulse::cli::addTapCommand(app);
     alphapulse::cli::addPublishCommand(app);
+    alphapulse::cli::addCacheCommand(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

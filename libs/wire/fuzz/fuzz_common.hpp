@@ -47,6 +47,7 @@ namespace alphapulse::wire::fuzz {
     X(Error, ALPHAPULSE_ERROR)                                   \
     X(ConfigUpdate, ALPHAPULSE_CONFIG_UPDATE)                    \
     X(Subscribe, ALPHAPULSE_SUBSCRIBE)                           \
+    X(SchemaDefinition, ALPHAPULSE_SCHEMA_DEFINITION)            \
     X(Custom, ALPHAPULSE_CUSTOM)
 
 [[noreturn]] inline void invariantFailed(const char* what, const char* file, int line) {

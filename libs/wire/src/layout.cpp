@@ -7,7 +7,7 @@
 namespace alphapulse::wire {
 namespace {
 
-constexpr std::array<const MessageLayout*, 32> LAYOUTS{
+constexpr std::array<const MessageLayout*, 33> LAYOUTS{
     &TradeLayout::INFO, &QuoteLayout::INFO, &OrderBookLayout::INFO,
     &InstrumentDiscoveredLayout::INFO, &PoolDiscoveredLayout::INFO, &VenueUpdateLayout::INFO,
     &ArbitrageOpportunityLayout::INFO, &PositionUpdateLayout::INFO, &StrategyAlertLayout::INFO,
@@ -18,7 +18,7 @@ constexpr std::array<const MessageLayout*, 32> LAYOUTS{
     &OrderRequestLayout::INFO, &OrderStatusLayout::INFO, &FillLayout::INFO,
     &OrderCancelLayout::INFO, &OrderModifyLayout::INFO, &ExecutionReportLayout::INFO,
     &HeartbeatLayout::INFO, &SnapshotLayout::INFO, &ErrorLayout::INFO, &ConfigUpdateLayout::INFO,
-    &SubscribeLayout::INFO, &CustomLayout::INFO,
+    &SubscribeLayout::INFO, &SchemaDefinitionLayout::INFO, &CustomLayout::INFO,
 };
 
 // Index by type number: every built-in type has exactly one version (1) today.

@@ -21,7 +21,8 @@ constexpr std::array MESSAGE_TYPES{
     Named{40, "OrderRequest"}, Named{41, "OrderStatus"}, Named{42, "Fill"},
     Named{43, "OrderCancel"}, Named{44, "OrderModify"}, Named{45, "ExecutionReport"},
     Named{100, "Heartbeat"}, Named{101, "Snapshot"}, Named{102, "Error"},
-    Named{103, "ConfigUpdate"}, Named{104, "Subscribe"}, Named{200, "Custom"},
+    Named{103, "ConfigUpdate"}, Named{104, "Subscribe"}, Named{105, "SchemaDefinition"},
+    Named{200, "Custom"},
 };
 
 constexpr std::array SOURCE_TYPES{

@@ -367,6 +367,11 @@ constexpr CompatRow COMPAT_TABLE[] = {
     {"Subscribe", "flags", 64, 1},
     {"Subscribe", "_padding", 65, 7},
     // Subscribe total 72
+    // SchemaDefinition
+    {"SchemaDefinition", "schema_type", 32, 1},
+    {"SchemaDefinition", "schema_version", 33, 1},
+    {"SchemaDefinition", "_padding", 34, 6},
+    // SchemaDefinition total 40
     // Custom
     // Custom total 32
     // PoolAddressTlv
@@ -526,7 +531,7 @@ TEST(Layout, EveryFixedLayoutHasABuilderBytesTest) {
 
 TEST(Layout, CatalogHasEveryMessageTypeOfTheEnumOnce) {
     const std::vector<int> expectedTypes{1,  2,  3,  10, 11, 12, 20, 21, 22, 23, 24, 25, 30, 31, 32, 33,
-                                         34, 35, 36, 37, 40, 41, 42, 43, 44, 45, 100, 101, 102, 103, 104, 200};
+                                         34, 35, 36, 37, 40, 41, 42, 43, 44, 45, 100, 101, 102, 103, 104, 105, 200};
     std::vector<int> types;
     for (const MessageLayout* layout : allLayouts()) types.push_back(layout->type);
     EXPECT_EQ(types, expectedTypes);

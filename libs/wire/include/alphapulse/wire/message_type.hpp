@@ -43,6 +43,7 @@ enum class MessageType : std::uint8_t {
     Error = 102,
     ConfigUpdate = 103,
     Subscribe = 104, ///< ours: a client tells its relay which types to send it (R1)
+    SchemaDefinition = 105, ///< ours: a schema registered at run time, published (libs/schema)
     // Custom (200-255): 200 is the generic opaque custom message; the rest
     // are registered at run time.
     Custom = 200,

@@ -415,6 +415,19 @@ ALPHAPULSE_DEFINE_MESSAGE(ConfigUpdate, ConfigUpdate, 1, Fixed, ALPHAPULSE_CONFI
     X(_padding, ft::pad<7>)
 ALPHAPULSE_DEFINE_MESSAGE(Subscribe, Subscribe, 1, Fixed, ALPHAPULSE_SUBSCRIBE)
 
+/// A message schema published at run time (libs/schema): the schema of
+/// (schema_type, schema_version) as one UTF-8 JSON object in the schema file
+/// format of docs/design/schema.md, in the bytes after the fixed part (the
+/// size rule is Opaque: payload_size = 8 + the JSON's length). Receivers that
+/// keep a schema registry register it; relays forward it like any system
+/// message. The JSON's "type" and "version" must equal schema_type and
+/// schema_version.
+#define ALPHAPULSE_SCHEMA_DEFINITION(X) \
+    X(schema_type, MessageTypeField)    \
+    X(schema_version, ft::u8)           \
+    X(_padding, ft::pad<6>)
+ALPHAPULSE_DEFINE_MESSAGE(SchemaDefinition, SchemaDefinition, 1, Opaque, ALPHAPULSE_SCHEMA_DEFINITION)
+
 // ===================== Custom (200) =====================
 
 /// The generic custom message: an opaque payload. Types 201-255 (and new
@@ -452,6 +465,7 @@ static_assert(ExecutionReportLayout::SIZE == 112 && HeartbeatLayout::SIZE == 64)
 static_assert(SnapshotLayout::SIZE == 56 && ErrorLayout::SIZE == 96);
 static_assert(ConfigUpdateLayout::SIZE == 80 && CustomLayout::SIZE == 32);
 static_assert(SubscribeLayout::SIZE == 72);
+static_assert(SchemaDefinitionLayout::SIZE == 40);
 
 /// Price level of an OrderBook message.
 struct BookLevel {
