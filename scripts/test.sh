@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: set up this machine, build, run every test; then the
-# unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer, and
-# each libFuzzer target for a short bounded time.
+# unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer, the
+# concurrency tests under ThreadSanitizer, and each libFuzzer target for a
+# short bounded time.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 "$ROOT/scripts/setup.sh"
@@ -15,6 +16,12 @@ echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
   -DALPHAPULSE_BENCHMARKS=OFF -DALPHAPULSE_INSTALL=OFF
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir "$ROOT/build-asan" -j "$(nproc)" --output-on-failure --timeout 600 -L unit
+
+echo "== concurrency tests under ThreadSanitizer"
+"$ROOT/scripts/build.sh" "$ROOT/build-tsan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DALPHAPULSE_SANITIZE=thread \
+  -DALPHAPULSE_BENCHMARKS=OFF -DALPHAPULSE_INSTALL=OFF --target schema_concurrency_test transport_channel_test
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+  ctest --test-dir "$ROOT/build-tsan" --output-on-failure --timeout 300 -R "RegistryConcurrency|ChannelTransport"
 
 echo "== fuzz targets (${FUZZ_SECONDS:-15} s each)"
 FUZZ_SECONDS=${FUZZ_SECONDS:-15} "$ROOT/scripts/fuzz.sh"
