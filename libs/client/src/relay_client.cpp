@@ -48,8 +48,18 @@ int RelayClient::reconnectDelayMs() const noexcept {
     return left.count() > 0 ? static_cast<int>(left.count()) : 0;
 }
 
+void RelayClient::recoverUnsent() {
+    // Frames the broken connection never delivered whole go first, ahead of
+    // anything published since (they are older). They were accepted, so they
+    // are kept even past maxBufferedBytes.
+    m_scratch.clear();
+    m_transport->takeUnsent(m_scratch);
+    if (!m_scratch.empty()) m_buffered.insert(m_buffered.begin(), m_scratch.begin(), m_scratch.end());
+}
+
 bool RelayClient::ensureConnected() {
     if (m_transport->connected()) return true;
+    recoverUnsent();
     const auto now = std::chrono::steady_clock::now();
     if (now < m_nextAttempt) return false;
     if (!m_transport->connect()) {
@@ -82,7 +92,9 @@ SendStatus RelayClient::publish(std::span<const std::uint8_t> frames) {
             return status;
         }
         if (status == SendStatus::WouldBlock) return status;
-        // Closed: fall through and buffer; the next call reconnects.
+        // Closed: fall through and buffer (after what the connection left
+        // unsent); the next call reconnects.
+        recoverUnsent();
         m_nextAttempt = std::chrono::steady_clock::now() + m_backoff;
     } else if (m_transport->connected() && !m_buffered.empty()) {
         if (m_transport->send(m_buffered) == SendStatus::Ok) m_buffered.clear();

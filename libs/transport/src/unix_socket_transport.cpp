@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -33,15 +34,24 @@ void UnixSocketTransport::close() noexcept {
     if (m_fd >= 0) ::close(m_fd);
     m_fd = -1;
     m_reader.clear();
-    // Frames not yet written are dropped with the connection: a partial frame
-    // must never start the next connection's stream.
-    m_outHead = m_outTail = 0;
+    // What was not written goes with the connection (fail() keeps it first):
+    // a partial frame must never start the next connection's stream.
+    m_outHead = m_outTail = m_outFrameStart = 0;
 }
 
 bool UnixSocketTransport::fail(std::string why) {
     m_reason = std::move(why);
+    // The frame being written when the connection broke never reached anyone
+    // whole (receivers discard a partial frame), so it is kept with the rest.
+    m_unsent.insert(m_unsent.end(), m_out.begin() + static_cast<std::ptrdiff_t>(m_outFrameStart),
+                    m_out.begin() + static_cast<std::ptrdiff_t>(m_outTail));
     close();
     return false;
+}
+
+void UnixSocketTransport::takeUnsent(std::vector<std::uint8_t>& into) {
+    into.insert(into.end(), m_unsent.begin(), m_unsent.end());
+    m_unsent.clear();
 }
 
 bool UnixSocketTransport::flush() {
@@ -49,13 +59,22 @@ bool UnixSocketTransport::flush() {
         const ssize_t n = ::send(m_fd, m_out.data() + m_outHead, m_outTail - m_outHead, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
             m_outHead += static_cast<std::size_t>(n);
+            // Frames written whole are gone for good; track where the first
+            // incomplete one starts.
+            while (m_outFrameStart + wire::header::SIZE <= m_outHead) {
+                const std::size_t len =
+                    wire::header::SIZE +
+                    wire::loadLe<std::uint32_t>(m_out.data() + m_outFrameStart + wire::header::PAYLOAD_SIZE_OFFSET);
+                if (m_outFrameStart + len > m_outHead) break;
+                m_outFrameStart += len;
+            }
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && errno == EAGAIN) break;
         return fail(std::string("write: ") + (n == 0 ? "connection closed" : std::strerror(errno)));
     }
-    if (m_outHead == m_outTail) m_outHead = m_outTail = 0;
+    if (m_outHead == m_outTail) m_outHead = m_outTail = m_outFrameStart = 0;
     return m_fd >= 0;
 }
 
@@ -63,10 +82,11 @@ SendStatus UnixSocketTransport::send(std::span<const std::uint8_t> frames) {
     if (m_fd < 0) return SendStatus::Closed;
     if (m_out.size() - m_outTail < frames.size()) {
         if (!flush()) return SendStatus::Closed;
-        if (m_outHead > 0) { // compact what is left to the front
-            std::memmove(m_out.data(), m_out.data() + m_outHead, m_outTail - m_outHead);
-            m_outTail -= m_outHead;
-            m_outHead = 0;
+        if (m_outFrameStart > 0) { // compact to the front, from a frame boundary
+            std::memmove(m_out.data(), m_out.data() + m_outFrameStart, m_outTail - m_outFrameStart);
+            m_outTail -= m_outFrameStart;
+            m_outHead -= m_outFrameStart;
+            m_outFrameStart = 0;
         }
         if (m_out.size() - m_outTail < frames.size()) {
             if (m_outTail == 0 && frames.size() > m_out.size()) m_out.resize(frames.size()); // one oversized batch
@@ -75,7 +95,12 @@ SendStatus UnixSocketTransport::send(std::span<const std::uint8_t> frames) {
     }
     std::memcpy(m_out.data() + m_outTail, frames.data(), frames.size());
     m_outTail += frames.size();
-    return flush() ? SendStatus::Ok : SendStatus::Closed;
+    const std::size_t unsentBefore = m_unsent.size();
+    if (flush()) return SendStatus::Ok;
+    // Closed means "not taken": the caller keeps these frames, so they leave
+    // the unsent list (which holds the older ones for takeUnsent()).
+    m_unsent.resize(m_unsent.size() - std::min(frames.size(), m_unsent.size() - unsentBefore));
+    return SendStatus::Closed;
 }
 
 int UnixSocketTransport::deliver(FrameHandler& handler) {

@@ -6,7 +6,9 @@
 //  - automatic reconnection with exponential back-off when the relay restarts;
 //  - bounded buffering of published frames while disconnected (published
 //    once connected again, in order); beyond the bound publish() says
-//    WouldBlock and the caller decides;
+//    WouldBlock and the caller decides. Frames a broken connection took but
+//    never delivered whole are recovered from the transport and sent again
+//    first (only what the dead peer's kernel already held is lost);
 //  - its subscription, sent again on every reconnect (a producer-only client
 //    subscribes to nothing, so the relay never queues frames for it);
 //  - gap detection from sequence numbers, per source, on what it receives.
@@ -82,12 +84,14 @@ public:
 
 private:
     bool ensureConnected();
+    void recoverUnsent();
     void track(const wire::FrameView& frame);
 
     std::unique_ptr<transport::Transport> m_transport;
     ClientOptions m_options;
     ClientCounters m_counters;
     std::vector<std::uint8_t> m_buffered; ///< frames published while disconnected
+    std::vector<std::uint8_t> m_scratch;  ///< recoverUnsent()'s buffer, reused
     std::chrono::steady_clock::time_point m_nextAttempt{};
     std::chrono::milliseconds m_backoff;
     bool m_everConnected = false;

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "alphapulse/wire/frame.hpp"
 
@@ -63,6 +64,13 @@ public:
     /// A descriptor that becomes readable when receive() has work (for
     /// multiplexing several transports in one poll), or -1.
     [[nodiscard]] virtual int pollFd() const noexcept = 0;
+
+    /// After the connection broke: appends to `into` the frames send() took
+    /// but the bus never got whole (from the first frame not completely
+    /// written, which the receiver discards), so a reconnecting client can
+    /// send them again instead of losing them. Frames already handed to the
+    /// kernel of a dead connection cannot be recovered. Default: nothing.
+    virtual void takeUnsent(std::vector<std::uint8_t>& into) { static_cast<void>(into); }
 
     virtual void close() noexcept = 0;
     [[nodiscard]] virtual const std::string& reason() const noexcept = 0;

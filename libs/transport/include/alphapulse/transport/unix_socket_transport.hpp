@@ -37,6 +37,7 @@ public:
     [[nodiscard]] std::size_t pendingBytes() const noexcept override { return m_outTail - m_outHead; }
     int receive(FrameHandler handler, int timeoutMs) override;
     [[nodiscard]] int pollFd() const noexcept override { return m_fd; }
+    void takeUnsent(std::vector<std::uint8_t>& into) override;
     void close() noexcept override;
     [[nodiscard]] const std::string& reason() const noexcept override { return m_reason; }
     [[nodiscard]] std::string describe() const override { return "unix:" + m_options.path; }
@@ -49,8 +50,10 @@ private:
     int m_fd = -1;
     FrameReader m_reader;
     std::vector<std::uint8_t> m_out;
-    std::size_t m_outHead = 0;
-    std::size_t m_outTail = 0;
+    std::size_t m_outHead = 0;       ///< next byte to write
+    std::size_t m_outTail = 0;       ///< end of the frames taken
+    std::size_t m_outFrameStart = 0; ///< start of the first frame not completely written
+    std::vector<std::uint8_t> m_unsent; ///< kept by fail() for takeUnsent()
     std::string m_reason;
 };
 
