@@ -15,6 +15,9 @@ PACKAGES=(
   zlib1g-dev                          # zlib crc32, the reference the benchmarks compare with
   socat                               # a plain consumer in the tests
   libzmq3-dev                         # ZeroMQ PUB/SUB, the peer in the relay benchmark
+  nats-server libnats-dev             # the NATS transport, its tests and the nats.c peer
+  libcpp-httplib-dev                  # the dashboard's web server
+  chromium                            # the dashboard's browser test (playwright-core from npm, with the machine's Node.js)
 )
 
 missing=()

@@ -1,0 +1,145 @@
+#pragma once
+// One YAML file describes a whole deployment: for each domain, the transport
+// its services use (and the relay's policies), and for each named consumer
+// the message types it subscribes to. Services never name a socket: they ask
+// for a domain's transport and get whatever the file says, so the same
+// service runs on every transport (the design document's "Migration to
+// Message Bus": only the configuration changes).
+//
+//   alphapulse:
+//     runtime_dir: /tmp/alphapulse          # default sockets and segments live here
+//     market_data:
+//       transport: shared_memory            # unix_socket | tcp | shared_memory | channel | nats
+//       size_mb: 64
+//     signals:
+//       transport: unix_socket
+//       path: /tmp/alphapulse/signals.sock
+//     execution:
+//       transport: tcp
+//       address: 127.0.0.1:7403
+//       allowed_addresses: [127.0.0.1]
+//     consumers:
+//       strategy:
+//         market_data: { message_types: [Trade, Quote] }
+//
+// docs/design/deployment.md lists every key. `services:` and `dashboard:`
+// belong to `alphapulse up` and are parsed there.
+#include <bitset>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "alphapulse/relay/relay_config.hpp"
+#include "alphapulse/wire/message_type.hpp"
+
+namespace alphapulse::transport {
+class Transport;
+}
+namespace alphapulse::client {
+class RelayClient;
+struct ClientOptions;
+} // namespace alphapulse::client
+
+namespace alphapulse::config {
+
+/// A configuration error; what() names the file, line, key and what is wrong.
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+enum class TransportKind : std::uint8_t { UnixSocket, Tcp, SharedMemory, Channel, Nats };
+[[nodiscard]] std::string_view transportName(TransportKind kind) noexcept; ///< "unix_socket", ...
+
+struct UnixSocketSettings {
+    std::string path; ///< default: <runtime_dir>/<domain>.sock
+};
+
+struct TcpSettings {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 0;                   ///< required
+    std::vector<std::string> allowedAddresses; ///< peers the relay accepts (empty: loopback only)
+};
+
+/// A memory-mapped broadcast ring per domain (many readers, several producers).
+struct SharedMemorySettings {
+    std::string name;                     ///< segment name; default "alphapulse-<domain>" under /dev/shm
+    std::uint64_t sizeBytes = 64ull << 20; ///< ring size (`size_mb`)
+    enum class Wait : std::uint8_t { Spin, Block } wait = Wait::Block; ///< `wait: spin | block`
+    std::uint32_t spinUs = 50;            ///< Block: spin this long before sleeping on the futex
+};
+
+struct ChannelSettings {
+    std::string name;                  ///< hub name in this process; default the domain name
+    std::uint64_t capacity = 100'000;  ///< frames per endpoint
+};
+
+struct NatsSettings {
+    std::vector<std::string> servers{"nats://127.0.0.1:4222"};
+    std::string subjectPrefix = "alphapulse"; ///< subjects are <prefix>.<domain>.<type_name>
+    std::string user, password, token;
+    std::string nkeySeedFile;  ///< `nkey_seed_file`
+    std::string credsFile;     ///< `creds_file`
+    bool tls = false;
+    std::string tlsCaFile, tlsCertFile, tlsKeyFile; ///< `tls: {ca_file, cert_file, key_file}`
+    struct JetStream {
+        bool enabled = false;
+        std::string stream;       ///< default "ALPHAPULSE_<DOMAIN>"
+        std::string durable;      ///< consumer name, default the client's name
+        std::string deliver = "new"; ///< all | new | last | sequence:<n> | time:<RFC 3339>
+        std::uint64_t maxBytes = 0;  ///< stream size bound, 0 = server default
+        bool ack = false;            ///< publish and consume with acknowledgements (execution: true)
+    } jetstream;
+};
+
+struct DomainSettings {
+    wire::Domain domain = wire::Domain::MarketData;
+    TransportKind transport = TransportKind::UnixSocket;
+    UnixSocketSettings unixSocket;
+    TcpSettings tcp;
+    SharedMemorySettings sharedMemory;
+    ChannelSettings channel;
+    NatsSettings nats;
+    /// The relay's (or the ring's / hub's) policies: the domain's defaults
+    /// with any relay keys of docs/design/relay.md given in this section.
+    relay::RelayConfig relay;
+};
+
+struct ConsumerSettings {
+    std::string name;
+    std::map<wire::Domain, std::bitset<256>> subscriptions; ///< domain -> message types
+};
+
+struct Deployment {
+    std::string sourcePath;  ///< the file it came from ("" for the default)
+    std::string runtimeDir;  ///< `runtime_dir`, default $ALPHAPULSE_RUNTIME_DIR or /tmp/alphapulse
+    std::vector<DomainSettings> domains;
+    std::vector<ConsumerSettings> consumers;
+
+    [[nodiscard]] const DomainSettings* domain(wire::Domain domain) const noexcept;
+    [[nodiscard]] const ConsumerSettings* consumer(std::string_view name) const noexcept;
+};
+
+/// Every domain on a Unix-socket relay under the runtime directory.
+[[nodiscard]] Deployment defaultDeployment();
+/// Parses and validates a file. Throws ConfigError naming the key and line.
+[[nodiscard]] Deployment loadDeployment(const std::string& path);
+/// Same, from text (tests); `name` is used in messages.
+[[nodiscard]] Deployment parseDeployment(std::string_view yaml, const std::string& name = "<string>");
+
+/// The transport a client of `domain` uses, as the deployment says.
+/// Throws ConfigError when the domain is not configured.
+[[nodiscard]] std::unique_ptr<transport::Transport> makeTransport(const Deployment& deployment, wire::Domain domain,
+                                                                  std::string_view clientName);
+
+/// A RelayClient on that transport, subscribed as the consumer named
+/// `clientName` is configured (options.subscription is kept when it has none).
+[[nodiscard]] std::unique_ptr<client::RelayClient> makeClient(const Deployment& deployment, wire::Domain domain,
+                                                              const client::ClientOptions& options);
+
+} // namespace alphapulse::config
