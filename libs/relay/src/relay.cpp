@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "alphapulse/transport/frame_reader.hpp"
+#include "alphapulse/transport/tcp_socket.hpp"
 #include "alphapulse/transport/unix_socket.hpp"
 #include "alphapulse/wire/messages.hpp"
 #include "out_queue.hpp"
@@ -110,7 +111,9 @@ public:
 
 private:
     RelayStats snapshot() const; ///< caller holds m_mutex or is the loop thread
-    void acceptClients();
+    void acceptClients(int listenFd);
+    /// TCP: whether the peer's address is allowed (logs and counts a refusal).
+    bool admitTcp(const sockaddr_storage& peer, std::string& peerText);
     void serveStats();
     void readFrom(Client& client);
     void processFrames(Client& client);
@@ -135,7 +138,8 @@ private:
     RelayConfig m_config;
     std::string m_statsPath;
     int m_epoll = -1;
-    int m_listen = -1;
+    int m_listen = -1;      ///< the Unix socket clients connect to (-1 when serving on TCP)
+    int m_tcpListen = -1;   ///< the TCP listener (tcp_address)
     int m_statsListen = -1;
     int m_wakeFd = -1;
     int m_signalFd = -1;
@@ -155,36 +159,50 @@ Relay::Impl::Impl(RelayConfig config) : m_config(std::move(config)) {
     if (m_config.socketPath.empty()) m_config.socketPath = defaultSocketPath(m_config.domain);
     if (m_config.circuitBreaker > m_config.maxQueueSize) m_config.circuitBreaker = m_config.maxQueueSize;
     m_statsPath = m_config.socketPath + ".stats";
-    m_listen = transport::listenUnix(m_config.socketPath, m_config.socketMode);
+    std::string where = m_config.socketPath;
+    if (!m_config.tcpAddress.empty()) {
+        // Clients on TCP; the stats socket stays a local Unix socket (it is
+        // not for remote peers, and `alphapulse stats` finds it under the runtime dir).
+        std::string why;
+        const auto address = transport::parseHostPort(m_config.tcpAddress, &why);
+        if (!address) throw std::runtime_error("tcp address " + why);
+        m_tcpListen = transport::listenTcp(*address);
+        where = "tcp:" + m_config.tcpAddress;
+    } else {
+        m_listen = transport::listenUnix(m_config.socketPath, m_config.socketMode);
+    }
     m_statsListen = transport::listenUnix(m_statsPath, m_config.socketMode);
     m_epoll = ::epoll_create1(EPOLL_CLOEXEC);
     m_wakeFd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (m_epoll < 0 || m_wakeFd < 0) throw std::runtime_error(std::string("epoll: ") + std::strerror(errno));
-    for (int fd : {m_listen, m_statsListen, m_wakeFd}) {
+    for (int fd : {m_listen, m_tcpListen, m_statsListen, m_wakeFd}) {
+        if (fd < 0) continue;
         epoll_event ev{};
         ev.events = EPOLLIN;
         ev.data.fd = fd;
         ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &ev);
     }
     m_stats.domain = std::string(wire::domainName(m_config.domain));
-    m_stats.socketPath = m_config.socketPath;
+    m_stats.socketPath = where;
+    std::string allowed;
+    for (const auto& a : m_config.allowedAddresses) allowed += (allowed.empty() ? "" : ",") + a;
     logInfo("relay %s listening on %s (stats %s): max_queue_size=%u circuit_breaker=%u validate_checksums=%s "
-            "require_sequence=%s overload=%s",
-            m_stats.domain.c_str(), m_config.socketPath.c_str(), m_statsPath.c_str(), m_config.maxQueueSize,
+            "require_sequence=%s overload=%s%s%s",
+            m_stats.domain.c_str(), where.c_str(), m_statsPath.c_str(), m_config.maxQueueSize,
             m_config.circuitBreaker, m_config.validateChecksums ? "on" : "off",
             m_config.requireSequence ? "on" : "off",
-            m_config.overload == OverloadPolicy::Drop ? "drop" : "backpressure");
+            m_config.overload == OverloadPolicy::Drop ? "drop" : "backpressure",
+            m_tcpListen >= 0 ? " allowed_addresses=" : "",
+            m_tcpListen >= 0 ? (allowed.empty() ? "loopback" : allowed.c_str()) : "");
 }
 
 Relay::Impl::~Impl() {
     for (auto& [fd, client] : m_clients) ::close(fd);
-    for (int fd : {m_listen, m_statsListen, m_wakeFd, m_signalFd, m_epoll}) {
+    for (int fd : {m_listen, m_tcpListen, m_statsListen, m_wakeFd, m_signalFd, m_epoll}) {
         if (fd >= 0) ::close(fd);
     }
-    if (m_listen >= 0) {
-        ::unlink(m_config.socketPath.c_str());
-        ::unlink(m_statsPath.c_str());
-    }
+    if (m_listen >= 0) ::unlink(m_config.socketPath.c_str());
+    if (m_statsListen >= 0) ::unlink(m_statsPath.c_str());
 }
 
 bool Relay::Impl::relayCarries(std::uint8_t type) const noexcept {
@@ -192,22 +210,52 @@ bool Relay::Impl::relayCarries(std::uint8_t type) const noexcept {
     return std::find(m_config.customTypes.begin(), m_config.customTypes.end(), type) != m_config.customTypes.end();
 }
 
-void Relay::Impl::acceptClients() {
+bool Relay::Impl::admitTcp(const sockaddr_storage& peer, std::string& peerText) {
+    peerText = transport::addressText(peer);
+    if (transport::addressAllowed(peer, m_config.allowedAddresses)) return true;
+    ++m_stats.connectionsRefused;
+    std::string allowed;
+    for (const auto& a : m_config.allowedAddresses) allowed += (allowed.empty() ? "" : ", ") + a;
+    logWarn("refused tcp peer %s: not in allowed_addresses (%s)", peerText.c_str(),
+            allowed.empty() ? "loopback only" : allowed.c_str());
+    return false;
+}
+
+void Relay::Impl::acceptClients(int listenFd) {
+    const bool tcp = listenFd == m_tcpListen;
     for (;;) {
-        const int fd = ::accept4(m_listen, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        sockaddr_storage peer{};
+        socklen_t peerLen = sizeof peer;
+        const int fd = ::accept4(listenFd, reinterpret_cast<sockaddr*>(&peer), &peerLen, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) return; // EAGAIN, or a transient error: the next event retries
-        const auto cred = transport::peerCredentials(fd);
-        const bool allowed = cred.uid == m_ownUid ||
-                             (m_config.allowedUids.empty() && m_config.allowedGids.empty()) ||
-                             std::count(m_config.allowedUids.begin(), m_config.allowedUids.end(), cred.uid) > 0 ||
-                             std::count(m_config.allowedGids.begin(), m_config.allowedGids.end(), cred.gid) > 0;
-        if (!allowed) {
-            ++m_stats.connectionsRefused;
-            logWarn("refused pid=%u uid=%u gid=%u: not in allowed_uids/allowed_gids", cred.pid, cred.uid, cred.gid);
-            ::close(fd);
-            continue;
+        transport::PeerCredentials cred;
+        std::string peerText;
+        if (tcp) {
+            if (!admitTcp(peer, peerText)) {
+                ::close(fd);
+                continue;
+            }
+            // No credentials cross TCP: the address is the identity. A peer
+            // from an allowed address counts as the relay's own user (uid
+            // lists apply to the Unix socket only).
+            cred = transport::PeerCredentials{0, m_ownUid, static_cast<std::uint32_t>(::getgid())};
+            transport::setNoDelay(fd);
+        } else {
+            cred = transport::peerCredentials(fd);
+            const bool allowed = cred.uid == m_ownUid ||
+                                 (m_config.allowedUids.empty() && m_config.allowedGids.empty()) ||
+                                 std::count(m_config.allowedUids.begin(), m_config.allowedUids.end(), cred.uid) > 0 ||
+                                 std::count(m_config.allowedGids.begin(), m_config.allowedGids.end(), cred.gid) > 0;
+            if (!allowed) {
+                ++m_stats.connectionsRefused;
+                logWarn("refused pid=%u uid=%u gid=%u: not in allowed_uids/allowed_gids", cred.pid, cred.uid,
+                        cred.gid);
+                ::close(fd);
+                continue;
+            }
         }
         auto client = std::make_unique<Client>(fd, cred, m_config);
+        client->stats.peer = peerText;
         client->mayProduce = m_config.producersAnyone || cred.uid == m_ownUid ||
                              std::count(m_config.producerUids.begin(), m_config.producerUids.end(), cred.uid) > 0 ||
                              std::count(m_config.producerGids.begin(), m_config.producerGids.end(), cred.gid) > 0;
@@ -218,10 +266,19 @@ void Relay::Impl::acceptClients() {
         ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &ev);
         client->events = ev.events;
         ++m_stats.connectionsAccepted;
-        logInfo("connected fd=%d pid=%u uid=%u gid=%u%s", fd, cred.pid, cred.uid, cred.gid,
-                client->mayProduce ? "" : " (consumer only: not allowed to produce)");
+        if (tcp) {
+            logInfo("connected fd=%d tcp peer %s", fd, peerText.c_str());
+        } else {
+            logInfo("connected fd=%d pid=%u uid=%u gid=%u%s", fd, cred.pid, cred.uid, cred.gid,
+                    client->mayProduce ? "" : " (consumer only: not allowed to produce)");
+        }
+        Client& added = *client;
         m_order.push_back(client.get());
         m_clients.emplace(fd, std::move(client));
+        // Read at once: a client's Subscribe usually arrives with its connection,
+        // and applying it before the next fan-out spares a producer frames it
+        // never asked for.
+        if (!m_producersPaused) readFrom(added);
     }
 }
 
@@ -592,9 +649,11 @@ void Relay::Impl::closeClient(Client& client, const std::string& why) {
     if (!client.detached) ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, client.fd, nullptr);
     ::close(client.fd);
     const bool problem = why != "peer closed";
-    (problem ? logWarn : logInfo)("closed fd=%d pid=%u uid=%u: %s (in %llu frames, out %llu frames, dropped %llu)",
-                                  client.fd, client.cred.pid, client.cred.uid, why.c_str(),
-                                  static_cast<unsigned long long>(client.stats.framesIn),
+    const std::string who = client.stats.peer.empty()
+                                ? "pid=" + std::to_string(client.cred.pid) + " uid=" + std::to_string(client.cred.uid)
+                                : "tcp peer " + client.stats.peer;
+    (problem ? logWarn : logInfo)("closed fd=%d %s: %s (in %llu frames, out %llu frames, dropped %llu)", client.fd,
+                                  who.c_str(), why.c_str(), static_cast<unsigned long long>(client.stats.framesIn),
                                   static_cast<unsigned long long>(client.stats.framesOut),
                                   static_cast<unsigned long long>(client.stats.dropped));
 }
@@ -629,8 +688,8 @@ void Relay::Impl::run(bool handleSignals) {
         for (int i = 0; i < n; ++i) {
             const int fd = events[static_cast<std::size_t>(i)].data.fd;
             const std::uint32_t what = events[static_cast<std::size_t>(i)].events;
-            if (fd == m_listen) {
-                acceptClients();
+            if (fd == m_listen || fd == m_tcpListen) {
+                acceptClients(fd);
             } else if (fd == m_statsListen) {
                 serveStats();
             } else if (fd == m_wakeFd) {
@@ -667,12 +726,15 @@ void Relay::Impl::run(bool handleSignals) {
 
 void Relay::Impl::shutdown() {
     m_stopping = true;
-    ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, m_listen, nullptr);
-    ::close(m_listen);
+    for (int fd : {m_listen, m_tcpListen}) {
+        if (fd < 0) continue;
+        ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
+        ::close(fd);
+    }
+    if (m_listen >= 0) ::unlink(m_config.socketPath.c_str());
     ::close(m_statsListen);
-    ::unlink(m_config.socketPath.c_str());
     ::unlink(m_statsPath.c_str());
-    m_listen = m_statsListen = -1;
+    m_listen = m_tcpListen = m_statsListen = -1;
     // Frames already read go out; nothing new is read.
     const std::uint64_t deadline = monotonicNs() + std::uint64_t{m_config.shutdownFlushMs} * 1'000'000;
     std::vector<epoll_event> events(MAX_EVENTS);

@@ -39,7 +39,7 @@ std::string RelayStats::toJson() const {
         list.push_back({{"fd", c.fd}, {"pid", c.pid}, {"uid", c.uid}, {"frames_in", c.framesIn},
                         {"bytes_in", c.bytesIn}, {"frames_out", c.framesOut}, {"bytes_out", c.bytesOut},
                         {"queued_frames", c.queuedFrames}, {"queued_bytes", c.queuedBytes},
-                        {"dropped", c.dropped}, {"subscribed", c.subscribed}});
+                        {"dropped", c.dropped}, {"subscribed", c.subscribed}, {"peer", c.peer}});
     }
     return j.dump();
 }
@@ -75,6 +75,7 @@ std::optional<RelayStats> RelayStats::fromJson(std::string_view json) {
             cs.queuedBytes = c.at("queued_bytes").get<std::uint64_t>();
             cs.dropped = c.at("dropped").get<std::uint64_t>();
             cs.subscribed = c.at("subscribed").get<bool>();
+            cs.peer = c.value("peer", std::string());
             s.clients.push_back(cs);
         }
         return s;

@@ -2,6 +2,8 @@
 // Multi-process tests with the alphapulse command are in test/relay/.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -11,6 +13,7 @@
 
 #include "alphapulse/client/relay_client.hpp"
 #include "alphapulse/relay/relay.hpp"
+#include "alphapulse/transport/tcp_transport.hpp"
 #include "alphapulse/transport/unix_socket.hpp"
 #include "alphapulse/transport/unix_socket_transport.hpp"
 #include "test_frames.hpp"
@@ -289,4 +292,70 @@ TEST(Relay, StaleSocketFileDoesNotStopANewRelayButALiveOneDoes) {
     }
     EXPECT_FALSE(std::filesystem::exists(config.socketPath)) << "removed on shutdown";
     std::filesystem::remove_all(dir);
+}
+
+// ---- TCP ----
+
+namespace {
+
+std::uint16_t freeTcpPort() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
+
+std::unique_ptr<client::RelayClient> connectTcp(std::uint16_t port, client::ClientOptions options = {}) {
+    transport::TcpTransport::Options o;
+    o.port = port;
+    o.sendBufferBytes = 256 << 10;
+    o.socketBufferBytes = 256 << 10;
+    return std::make_unique<client::RelayClient>(std::make_unique<transport::TcpTransport>(o), std::move(options));
+}
+
+} // namespace
+
+TEST(RelayTcp, FansOutOverTcpWithThePeerAddressInStats) {
+    auto config = relay::defaultConfig(wire::Domain::MarketData);
+    const auto port = freeTcpPort();
+    config.tcpAddress = "127.0.0.1:" + std::to_string(port);
+    RunningRelay relay(config);
+    auto consumer = connectTcp(port);
+    ASSERT_TRUE(consumer->connected()) << consumer->transport().reason();
+    ASSERT_TRUE(eventually([&] { return relay.stats().clients.size() == 1; }));
+    {
+        auto producer = connectTcp(port, producerOnly());
+        std::vector<std::uint8_t> frames;
+        for (std::uint64_t s = 1; s <= 200; ++s) fixtures::append(frames, fixtures::tradeFrame(3, s));
+        ASSERT_EQ(producer->publish(frames), transport::SendStatus::Ok);
+    } // gone right after writing: its frames still arrive (TcpTransport closes gracefully)
+    const auto got = receive(*consumer, 200);
+    ASSERT_EQ(got.size(), 200u);
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        EXPECT_EQ(wire::FrameView(got[i].data(), got[i].size()).sequence(), i + 1);
+    }
+    const auto stats = relay.stats();
+    EXPECT_EQ(stats.socketPath, "tcp:127.0.0.1:" + std::to_string(port));
+    ASSERT_FALSE(stats.clients.empty());
+    EXPECT_EQ(stats.clients[0].peer.rfind("127.0.0.1:", 0), 0u) << stats.clients[0].peer;
+}
+
+TEST(RelayTcp, RefusesPeersOutsideAllowedAddresses) {
+    auto config = relay::defaultConfig(wire::Domain::Execution);
+    const auto port = freeTcpPort();
+    config.tcpAddress = "127.0.0.1:" + std::to_string(port);
+    config.allowedAddresses = {"127.0.0.2"}; // this test connects from 127.0.0.1
+    RunningRelay relay(config);
+    auto c = connectTcp(port);
+    ASSERT_TRUE(eventually([&] { return relay.stats().connectionsRefused == 1; }));
+    int closed = 0;
+    auto ignore = [](const wire::FrameView&) {};
+    for (int i = 0; i < 100 && closed >= 0; ++i) closed = c->transport().receive(ignore, 10);
+    EXPECT_EQ(closed, -1) << "the relay closed the connection";
+    EXPECT_EQ(relay.stats().connectionsAccepted, 0u);
 }

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <bitset>
+#include <map>
+#include <stdexcept>
 #include <mutex>
 #include <vector>
 
@@ -30,7 +32,7 @@ struct ChannelTransport::Endpoint {
 
 class ChannelHub::Impl {
 public:
-    explicit Impl(Options opts) : options(std::move(opts)) {}
+    Impl(Options opts, Validation checks) : options(std::move(opts)), validation(std::move(checks)) {}
 
     SendStatus send(ChannelTransport::Endpoint* sender, std::span<const std::uint8_t> bytes) {
         std::lock_guard lock(mutex);
@@ -59,8 +61,14 @@ public:
                 subscribe(sender, frame, size);
                 continue;
             }
-            if (wire::domainOf(type) != options.domain) {
+            if (wire::domainOf(type) != options.domain &&
+                std::find(validation.customTypes.begin(), validation.customTypes.end(), type) ==
+                    validation.customTypes.end()) {
                 ++counters.dropsOutOfDomain;
+                continue;
+            }
+            if (validation.validateChecksums && !wire::FrameView{frame, size}.checksumMatches()) {
+                ++counters.dropsBadChecksum;
                 continue;
             }
             for (auto* endpoint : endpoints) {
@@ -92,13 +100,35 @@ public:
     }
 
     Options options;
+    Validation validation;
     mutable std::mutex mutex; ///< guards endpoints, subscriptions and counters
     std::vector<ChannelTransport::Endpoint*> endpoints;
     Counters counters;
 };
 
-std::shared_ptr<ChannelHub> ChannelHub::create(Options options) {
-    return std::make_shared<ChannelHub>(std::make_unique<Impl>(std::move(options)));
+std::shared_ptr<ChannelHub> ChannelHub::create(Options options) { return create(std::move(options), Validation{}); }
+
+std::shared_ptr<ChannelHub> ChannelHub::create(Options options, Validation validation) {
+    return std::make_shared<ChannelHub>(std::make_unique<Impl>(std::move(options), std::move(validation)));
+}
+
+std::shared_ptr<ChannelHub> ChannelHub::named(const Options& options, const Validation& validation) {
+    // Weak references: a hub lives while an endpoint (or its creator) holds
+    // it, like a relay that runs while it has clients.
+    static std::mutex registryMutex;
+    static std::map<std::string, std::weak_ptr<ChannelHub>> registry;
+    std::lock_guard lock(registryMutex);
+    auto& slot = registry[options.name];
+    if (auto hub = slot.lock()) {
+        if (hub->options().domain != options.domain) {
+            throw std::invalid_argument("channel '" + options.name + "' already carries domain " +
+                                        std::string(wire::domainName(hub->options().domain)));
+        }
+        return hub;
+    }
+    auto hub = create(options, validation);
+    slot = hub;
+    return hub;
 }
 ChannelHub::ChannelHub(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 ChannelHub::~ChannelHub() = default;

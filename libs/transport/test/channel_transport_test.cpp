@@ -98,3 +98,34 @@ TEST(ChannelTransport, ConcurrentProducersKeepPerProducerOrder) {
     for (auto& t : threads) t.join();
     EXPECT_EQ(total, PRODUCERS * EACH);
 }
+
+TEST(ChannelTransport, NamedHubsAreSharedInTheProcessWhileHeld) {
+    ChannelHub::Options options;
+    options.name = "named-hub-test";
+    options.domain = wire::Domain::Signals;
+    auto first = ChannelHub::named(options, {});
+    auto second = ChannelHub::named(options, {});
+    EXPECT_EQ(first.get(), second.get());
+    auto otherDomain = options;
+    otherDomain.domain = wire::Domain::Execution;
+    EXPECT_THROW(static_cast<void>(ChannelHub::named(otherDomain, {})), std::invalid_argument);
+    first.reset();
+    second.reset();
+    // Nobody holds it any more: the next caller's options make a new one.
+    auto fresh = ChannelHub::named(otherDomain, {});
+    EXPECT_EQ(fresh->options().domain, wire::Domain::Execution);
+}
+
+TEST(ChannelTransport, ValidationDropsBadChecksums) {
+    ChannelHub::Validation validation;
+    validation.validateChecksums = true;
+    auto hub = ChannelHub::create({}, validation);
+    ChannelTransport producer(hub), consumer(hub);
+    ASSERT_TRUE(producer.connect() && consumer.connect());
+    auto bad = fixtures::tradeFrame(1, 1);
+    bad[wire::header::CHECKSUM_OFFSET] ^= 0x5A;
+    ASSERT_EQ(producer.send(bad), SendStatus::Ok);
+    ASSERT_EQ(producer.send(fixtures::tradeFrame(1, 2)), SendStatus::Ok);
+    EXPECT_EQ(drain(consumer), std::vector<std::uint64_t>{2});
+    EXPECT_EQ(hub->counters().dropsBadChecksum, 1u);
+}

@@ -2,7 +2,9 @@
 // The dashboard pattern: one object receiving from several relays (one
 // RelayClient per domain) and dispatching each frame to the handlers
 // registered for its message type, else for its domain, else to a fallback.
-// One thread, one poll() over every connection's descriptor.
+// One thread, one poll() over every connection's descriptor; a connection
+// without one (shared memory) is waited on in slices of at most 1 ms and
+// every connection is looked at between slices.
 #include <poll.h>
 
 #include <array>
@@ -36,12 +38,14 @@ public:
     [[nodiscard]] std::size_t size() const noexcept { return m_clients.size(); }
 
 private:
-    void dispatch(wire::Domain domain, const wire::FrameView& frame);
-
     struct Entry {
         wire::Domain domain;
         std::unique_ptr<RelayClient> client;
     };
+    void dispatch(wire::Domain domain, const wire::FrameView& frame);
+    int drainAll();
+    /// poll() when a connection has no descriptor (pollFd() -1 while connected).
+    int pollWithoutDescriptors(Entry& first, int fdlessCount, int timeoutMs);
     std::vector<Entry> m_clients;
     std::array<std::vector<Handler>, 256> m_byType;
     std::array<std::vector<Handler>, 8> m_byDomain;

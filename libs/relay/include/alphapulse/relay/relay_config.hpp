@@ -24,6 +24,12 @@ enum class OverloadPolicy : std::uint8_t {
 struct RelayConfig {
     wire::Domain domain = wire::Domain::MarketData;
     std::string socketPath;                 ///< default: defaultSocketPath(domain)
+    /// "host:port": serve clients on TCP instead of `socketPath`, which then
+    /// carries only the stats socket ("<socketPath>.stats"). Empty: Unix socket.
+    std::string tcpAddress;
+    /// TCP peers accepted: addresses ("10.0.0.7", "::1") or networks
+    /// ("10.0.0.0/8"). Empty: loopback only. Others are refused at accept and logged.
+    std::vector<std::string> allowedAddresses;
     std::uint32_t maxQueueSize = 1'000'000; ///< frames queued per consumer
     std::uint32_t circuitBreaker = 800'000; ///< queue depth that trips the overload policy (see relay.hpp)
     std::uint64_t maxQueueBytes = 256ull << 20; ///< bytes queued per consumer, a second bound
@@ -59,5 +65,13 @@ struct RelayConfig {
 /// Applies a YAML file of settings (keys as in docs/design/relay.md) over `config`.
 /// Throws std::runtime_error naming the bad key and line.
 void loadRelayConfig(const std::string& path, RelayConfig& config);
+
+/// Checks what one setting cannot check alone (circuit_breaker <= max_queue_size,
+/// allowed addresses well formed). Throws std::runtime_error saying what is wrong.
+void validateRelayConfig(const RelayConfig& config);
+
+/// The policy keys every relay-like transport accepts (docs/design/relay.md),
+/// without the socket's own (`path`, `socket`): for messages listing allowed keys.
+[[nodiscard]] const std::vector<std::string>& relayPolicyKeys();
 
 } // namespace alphapulse::relay

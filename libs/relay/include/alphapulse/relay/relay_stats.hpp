@@ -35,11 +35,12 @@ struct ClientStats {
     std::uint64_t queuedBytes = 0;
     std::uint64_t dropped = 0; ///< frames meant for this client that it did not get
     bool subscribed = false;   ///< sent a subscription (else receives everything)
+    std::string peer;          ///< TCP: the peer's "address:port" (Unix socket: empty; pid/uid say who)
 };
 
 struct RelayStats {
     std::string domain;
-    std::string socketPath;
+    std::string socketPath;   ///< where clients connect: a socket path, or "tcp:<host:port>"
     std::uint64_t uptimeNs = 0;
     std::uint64_t framesIn = 0;
     std::uint64_t bytesIn = 0;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "alphapulse/transport/transport.hpp"
 
@@ -21,14 +22,29 @@ public:
         std::uint64_t capacityFrames = 100'000; ///< per endpoint
         bool dropWhenFull = true;               ///< false: the sender gets WouldBlock instead
     };
+    /// What a hub checks besides the domain (the relay's validate_checksums
+    /// and custom_types). Separate from Options so that its brace-initialised
+    /// uses stay valid.
+    struct Validation {
+        bool validateChecksums = false;        ///< drop frames whose checksum does not match
+        std::vector<std::uint8_t> customTypes; ///< custom types (200-255) the hub also carries
+    };
     struct Counters {
         std::uint64_t framesIn = 0;
         std::uint64_t framesDelivered = 0;
         std::uint64_t dropsQueueFull = 0;
         std::uint64_t dropsOutOfDomain = 0;
+        std::uint64_t dropsBadChecksum = 0;
     };
 
     [[nodiscard]] static std::shared_ptr<ChannelHub> create(Options options);
+    [[nodiscard]] static std::shared_ptr<ChannelHub> create(Options options, Validation validation);
+    /// The process-wide hub called `options.name`: every caller asking for
+    /// the same name while any endpoint still holds it gets the same hub (so
+    /// services in one process asking for a domain meet on one bus); the
+    /// first caller's options make it. Throws std::invalid_argument when a
+    /// live hub of that name carries another domain.
+    [[nodiscard]] static std::shared_ptr<ChannelHub> named(const Options& options, const Validation& validation);
     [[nodiscard]] Counters counters() const;
     [[nodiscard]] const Options& options() const noexcept;
 

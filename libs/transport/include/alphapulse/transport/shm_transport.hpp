@@ -1,0 +1,177 @@
+#pragma once
+// Transport over a shared-memory broadcast ring: one segment per domain
+// (shm_open + mmap, "/dev/shm/alphapulse-<domain>" by default), for
+// process-isolated services on one machine. There is no relay process: each
+// endpoint applies the domain's policies itself.
+//
+//  - send() validates like the relay (domain and custom types, checksums
+//    and strict sequence where configured), then appends the accepted frames
+//    as one record under a process-shared robust mutex (several producers;
+//    a producer that dies holding it leaves a half-written record that the
+//    next one turns into a skip record: never a torn frame, never a wedge).
+//  - receive() copies committed records out, then checks the ring was not
+//    overwritten meanwhile (a seqlock on the reservation cursor): frames are
+//    whole or not delivered. No echo (records carry the writer's slot), and
+//    the subscription (a Subscribe frame given to send()) filters locally.
+//  - Drop policy (market data): writers never look at readers; a reader that
+//    fell a whole ring behind is lapped, jumps to the newest record and
+//    counts what it missed (counters().framesMissed, and a sequence gap).
+//  - Backpressure (execution, signals): a writer never overwrites what a live
+//    subscribed reader has not read; it gets WouldBlock. Readers of dead
+//    processes are reaped; a live reader that holds writers back longer than
+//    slowConsumerTimeoutMs is evicted (its receive() returns -1, like the
+//    relay disconnecting a slow consumer).
+//  - Readers spin, or (wait = Block) spin spinUs then sleep on a futex in the
+//    segment; writers only call FUTEX_WAKE when a reader says it sleeps.
+//    A futex has no descriptor: pollFd() is -1.
+//  - The segment is reinitialised by the first process that opens it while
+//    nobody is attached (kernel-held OFD locks say who is attached, so a
+//    kill -9 never leaves a false "in use"), and unlinked by the last one to
+//    close. removeAbandoned() cleans one up without attaching.
+// One endpoint is used by one thread at a time (send and receive included).
+// Layout: docs/design/shared-memory.md.
+#include <bitset>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "alphapulse/transport/transport.hpp"
+#include "alphapulse/wire/header.hpp"
+#include "alphapulse/wire/message_type.hpp"
+
+namespace alphapulse::transport {
+
+namespace shm {
+struct SegmentHeader;
+struct ReaderSlot;
+} // namespace shm
+
+class ShmTransport final : public Transport {
+public:
+    enum class Wait : std::uint8_t {
+        Spin,  ///< readers spin for the whole receive() timeout (lowest latency, a core each)
+        Block, ///< spin spinUs, then sleep on the segment's futex
+    };
+    struct Options {
+        wire::Domain domain = wire::Domain::MarketData;
+        std::string name;                     ///< segment name under /dev/shm; "" = "alphapulse-<domain>"
+        std::uint64_t sizeBytes = 64ull << 20; ///< ring bytes; rounded up to a power of two, at least 64 KiB
+        Wait wait = Wait::Block;
+        std::uint32_t spinUs = 50;            ///< Block: spin this long before sleeping
+        // The domain's policies (the relay's RelayConfig fields of the same names).
+        bool validateChecksums = false;
+        bool requireSequence = false;
+        bool backpressure = false;                  ///< false: Drop (lapped readers see a gap)
+        std::uint32_t slowConsumerTimeoutMs = 2000; ///< Backpressure: longest a reader may hold writers back
+        std::uint32_t maxPayload = wire::header::DEFAULT_MAX_PAYLOAD;
+        std::vector<std::uint8_t> customTypes;      ///< custom types (200-255) also carried
+        std::uint32_t mode = 0660;                  ///< file mode of a segment this endpoint creates
+        bool prefault = true;                       ///< MAP_POPULATE: no page faults on the hot path
+    };
+    /// The relay's defaults for `domain`: market data drops without checksums;
+    /// signals and system validate checksums with backpressure; execution also
+    /// requires sequences.
+    [[nodiscard]] static Options defaults(wire::Domain domain);
+
+    struct Counters {
+        std::uint64_t framesSent = 0;
+        std::uint64_t framesReceived = 0;
+        std::uint64_t dropsOutOfDomain = 0;
+        std::uint64_t dropsBadChecksum = 0;
+        std::uint64_t dropsBadSequence = 0;
+        std::uint64_t dropsMalformed = 0;  ///< bytes after a bad magic / impossible size in a send()
+        std::uint64_t laps = 0;            ///< times this reader was lapped (market data)
+        std::uint64_t framesMissed = 0;    ///< frames written to the ring that it never saw
+        std::uint64_t wouldBlock = 0;      ///< sends refused for backpressure
+        std::uint64_t lockRecoveries = 0;  ///< dead writers' half-written records this endpoint repaired
+        std::uint64_t readersReaped = 0;   ///< dead readers' slots this endpoint freed
+        std::uint64_t readersEvicted = 0;  ///< slow readers this endpoint evicted
+    };
+
+    explicit ShmTransport(Options options);
+    ~ShmTransport() override;
+    ShmTransport(const ShmTransport&) = delete;
+    ShmTransport& operator=(const ShmTransport&) = delete;
+
+    bool connect() override;
+    [[nodiscard]] bool connected() const noexcept override { return m_header != nullptr; }
+    SendStatus send(std::span<const std::uint8_t> frames) override;
+    bool flush() override { return connected(); }
+    [[nodiscard]] std::size_t pendingBytes() const noexcept override { return 0; }
+    int receive(FrameHandler handler, int timeoutMs) override;
+    [[nodiscard]] int pollFd() const noexcept override { return -1; }
+    void close() noexcept override;
+    [[nodiscard]] const std::string& reason() const noexcept override { return m_reason; }
+    [[nodiscard]] std::string describe() const override { return "shm:/dev/shm/" + m_name; }
+
+    [[nodiscard]] const Counters& counters() const noexcept { return m_counters; }
+    [[nodiscard]] const std::string& segmentName() const noexcept { return m_name; }
+    [[nodiscard]] std::uint64_t ringBytes() const noexcept { return m_ringBytes; }
+    /// This endpoint's slot (0-63) while connected, else -1.
+    [[nodiscard]] int slot() const noexcept { return m_slot; }
+    /// Frames sent to the ring are visible to readers at once; a reader blocked
+    /// in receive() wakes. Bytes readers still have to read (for tests and stats).
+    [[nodiscard]] std::uint64_t backlogBytes() const noexcept;
+
+    /// "alphapulse-<domain>".
+    [[nodiscard]] static std::string defaultName(wire::Domain domain);
+    /// Unlinks segment `name` if no live process is attached. True when it was
+    /// removed, false when in use or absent.
+    static bool removeAbandoned(const std::string& name);
+
+private:
+    bool fail(std::string why);
+    bool failLocked(std::string why);
+    void closeLocked() noexcept;
+    bool openSegment();
+    void initialise();
+    [[nodiscard]] std::string checkHeader(std::size_t size) const;
+    bool claimSlot();
+    void lockWriters();
+    bool trySolo() noexcept;
+    SendStatus writeRecord(std::span<const std::uint8_t> frames, std::uint64_t keptBytes, std::uint64_t keptFrames,
+                           bool allKept);
+    void revokeSolo(std::uint64_t token);
+    bool stillBlocked() noexcept;
+    void repairAfterDeadWriter();
+    bool waitForData(std::uint64_t position, int timeoutMs);
+    void wakeReaders() noexcept;
+    bool stillOwner() const noexcept;
+    bool roomFor(std::uint64_t end);
+    void advanceOverOwnRecords();
+    void applySubscribe(const std::uint8_t* frame, std::size_t size);
+    int deliver(FrameHandler& handler, std::size_t bytes);
+
+    Options m_options;
+    std::string m_name;
+    std::uint64_t m_ringBytes = 0;
+    int m_fd = -1;
+    std::uint8_t* m_base = nullptr;
+    std::size_t m_mappedBytes = 0;
+    shm::SegmentHeader* m_header = nullptr;
+    shm::ReaderSlot* m_slotPtr = nullptr;
+    std::uint8_t* m_ring = nullptr;
+    int m_slot = -1;
+    std::uint64_t m_owner = 0;          ///< our slot's owner word (eviction changes it)
+    std::uint64_t m_readPosition = 0;   ///< next byte position to read
+    std::uint32_t m_nextFrameIndex = 0; ///< the frame index expected next (gap detection)
+    bool m_haveFrameIndex = false;
+    std::bitset<256> m_subscription;
+    bool m_reading = true;
+    bool m_haveSequence = false;
+    std::uint64_t m_lastSequence = 0;
+    std::vector<std::uint8_t> m_accept;  ///< per frame of the current send(): 0 dropped, 1 kept, 2 subscribe
+    std::vector<std::uint8_t> m_scratch; ///< records copied out of the ring before delivery
+    std::uint64_t m_blockedSince = 0;    ///< backpressure: when the slowest reader started holding us
+    std::uint64_t m_blockedOwner = 0;
+    std::uint64_t m_blockedPosition = 0;
+    std::uint64_t m_lastLivenessCheck = 0;
+    std::uint32_t m_blockedSlot = 0;
+    std::uint64_t m_blockedCheckedAt = 0;
+    bool m_membarrier = false;           ///< this process takes part in membarrier() (see trySolo)
+    std::uint64_t m_soloToken = 0;       ///< ours while we are the solo writer (see trySolo)
+    Counters m_counters;
+    std::string m_reason;
+};
+
+} // namespace alphapulse::transport
