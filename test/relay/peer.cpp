@@ -1,8 +1,13 @@
 // alphapulse_test_peer: a relay client as its own process, for the
 // multi-process relay tests (relay_process_test.cpp).
 //
+// Every mode takes either --socket P (a Unix-socket relay) or --config FILE
+// --domain D (the domain's transport as the deployment file says: Unix socket,
+// TCP, channel, ...). With --name N the client is the consumer N of the file.
+// --ready-file F: created once the client is connected (for start barriers).
+//
 //   produce  --socket P --type trade|quote|order|arbitrage --source S --count N
-//            [--batch B] [--rate FRAMES_PER_S] [--wait-file F] [--drain-ms D] [--timeout-ms T]
+//            [--batch B] [--rate FRAMES_PER_S] [--wait-file F] [--drain-ms D] [--timeout-ms T] [--bad-checksum]
 //       A pure producer (empty subscription): sequences 1..N from source S, in
 //       batches, optionally at a rate; exits once everything is written.
 //       Prints {"published":N,"relay_errors":E,"reconnects":R}.
@@ -15,32 +20,70 @@
 //   both     like produce (no subscription, so it also receives), then consume
 //            --expect N frames from the others; the summary is consume's.
 //   raw      --socket P --fault garbage|truncated|huge|out-of-domain|bad-checksum|never-read|half-frame|probe
-//            [--type T] [--count N] [--hold-ms H] [--size BYTES (garbage)]
+//            [--type T] [--count N] [--hold-ms H] [--size BYTES (garbage)] [--bind ADDRESS (tcp)]
 //       Faults written straight to the socket. Prints one JSON line with what it saw.
+//   strategy --config FILE --domain IN --out-domain OUT --count N [--timeout-ms T]
+//       A service: for each of the first N frames it receives on IN it
+//       publishes one OrderRequest (sequence 1..N) on OUT. Prints the consume summary.
+//
+// The modes are also a library (peer.hpp, runPeer): in-process transports
+// (channel) run them as threads of the test itself.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
+
 #include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/config/deployment.hpp"
+#include "alphapulse/transport/tcp_socket.hpp"
 #include "alphapulse/transport/unix_socket.hpp"
 #include "alphapulse/transport/unix_socket_transport.hpp"
 #include "alphapulse/wire/messages.hpp"
+#include "peer.hpp"
 
 using namespace alphapulse;
 using Clock = std::chrono::steady_clock;
 
+namespace alphapulse::test {
 namespace {
+
+/// Where a mode's JSON lines go: collected (in-process runs), and echoed
+/// to stdout at once in a process (the test reads a raw peer's lines while it still runs).
+struct Output {
+    std::FILE* echo = nullptr;
+    std::string text;
+
+    void printf(const char* format, ...) __attribute__((format(printf, 2, 3))) {
+        char buffer[4096];
+        va_list args;
+        va_start(args, format);
+        const int n = std::vsnprintf(buffer, sizeof buffer, format, args);
+        va_end(args);
+        if (n <= 0) return;
+        const std::string line(buffer, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buffer - 1));
+        text += line;
+        if (echo != nullptr) {
+            std::fputs(line.c_str(), echo);
+            std::fflush(echo);
+        }
+    }
+};
 
 struct Args {
     std::string mode;
@@ -63,26 +106,28 @@ struct Args {
     }
 };
 
-[[noreturn]] void usage(const std::string& why) {
-    std::fprintf(stderr, "alphapulse_test_peer: %s\n", why.c_str());
-    std::exit(2);
-}
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
 
-Args parse(int argc, char** argv) {
-    if (argc < 2) usage("expected a mode: produce, consume, both or raw");
+[[noreturn]] void usage(const std::string& why) { throw UsageError(why); }
+
+Args parse(const std::vector<std::string>& argv) {
+    if (argv.empty()) usage("expected a mode: produce, consume, both, raw or strategy");
     Args args;
-    args.mode = argv[1];
-    for (int i = 2; i < argc; ++i) {
-        const std::string key = argv[i];
+    args.mode = argv[0];
+    for (std::size_t i = 1; i < argv.size(); ++i) {
+        const std::string& key = argv[i];
         if (key.rfind("--", 0) != 0) usage("unexpected argument " + key);
-        if (key == "--allow-gaps") {
+        if (key == "--allow-gaps" || key == "--bad-checksum") {
             args.flags.push_back(key.substr(2));
             continue;
         }
-        if (i + 1 >= argc) usage("missing value for " + key);
+        if (i + 1 >= argv.size()) usage("missing value for " + key);
         args.opts[key.substr(2)] = argv[++i];
     }
-    if (args.get("socket").empty()) usage("--socket is required");
+    if (args.get("socket").empty() == args.get("config").empty()) usage("give --socket, or --config and --domain");
+    if (!args.get("config").empty() && args.get("domain").empty()) usage("--config needs --domain");
     return args;
 }
 
@@ -141,14 +186,31 @@ void appendFrame(std::vector<std::uint8_t>& out, std::uint8_t type, std::uint8_t
     }
 }
 
-std::unique_ptr<client::RelayClient> makeClient(const Args& args, std::optional<std::bitset<256>> subscription) {
+std::unique_ptr<client::RelayClient> makeClient(const Args& args, std::optional<std::bitset<256>> subscription,
+                                                const std::string& domainKey = "domain") {
     client::ClientOptions options;
-    options.name = "test_peer";
+    options.name = args.get("name", "test_peer");
     options.subscription = subscription;
     options.maxBackoff = std::chrono::milliseconds(200); // tests restart relays: come back quickly
-    return std::make_unique<client::RelayClient>(
-        std::make_unique<transport::UnixSocketTransport>(transport::UnixSocketTransport::Options{args.get("socket")}),
-        options);
+    std::unique_ptr<client::RelayClient> c;
+    if (args.get("config").empty()) {
+        c = std::make_unique<client::RelayClient>(
+            std::make_unique<transport::UnixSocketTransport>(transport::UnixSocketTransport::Options{args.get("socket")}),
+            options);
+    } else {
+        const auto deployment = config::loadDeployment(args.get("config"));
+        c = config::makeClient(deployment, config::domainFromName(args.get(domainKey)), options);
+    }
+    if (const auto ready = args.get("ready-file"); !ready.empty() && domainKey == "domain") {
+        // Connected (a relay may not have accepted yet: tests also ask its stats).
+        const auto deadline = Clock::now() + std::chrono::milliseconds(args.num("timeout-ms", 10'000));
+        while (!c->connected() && Clock::now() < deadline) {
+            c->flush();
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+        std::ofstream(ready) << "ready\n";
+    }
+    return c;
 }
 
 bool waitForFile(const std::string& path, int timeoutMs) {
@@ -220,14 +282,13 @@ std::string mapJson(const std::map<unsigned, std::uint64_t>& m) {
     return out.str();
 }
 
-void printSummary(const Tally& t, const client::RelayClient& c) {
-    std::printf("{\"count\":%llu,\"per_source\":%s,\"per_type\":%s,\"last_seq\":%s,\"order_ok\":%s,"
+void printSummary(Output& out, const Tally& t, const client::RelayClient& c) {
+    out.printf("{\"count\":%llu,\"per_source\":%s,\"per_type\":%s,\"last_seq\":%s,\"order_ok\":%s,"
                 "\"gaps\":%llu,\"relay_errors\":%llu,\"reconnects\":%llu,\"disorder\":\"%s\"}\n",
                 static_cast<unsigned long long>(t.count), mapJson(t.perSource).c_str(), mapJson(t.perType).c_str(),
                 mapJson(t.last).c_str(), t.orderOk ? "true" : "false", static_cast<unsigned long long>(t.gaps),
                 static_cast<unsigned long long>(t.relayErrors),
                 static_cast<unsigned long long>(c.counters().reconnects), t.firstDisorder.c_str());
-    std::fflush(stdout);
 }
 
 /// Publishes 1..count; polls `c` for frames meanwhile when `tally` is given.
@@ -247,7 +308,11 @@ bool produceAll(const Args& args, client::RelayClient& c, Tally* tally) {
     for (std::uint64_t seq = 1; seq <= count;) {
         frames.clear();
         const std::uint64_t end = std::min(count, seq + batch - 1);
-        for (std::uint64_t s = seq; s <= end; ++s) appendFrame(frames, type, source, s);
+        for (std::uint64_t s = seq; s <= end; ++s) {
+            const auto at = frames.size();
+            appendFrame(frames, type, source, s);
+            if (args.flag("bad-checksum")) frames[at + wire::header::CHECKSUM_OFFSET] ^= 0x5A;
+        }
         if (rate != 0) {
             const auto due = start + std::chrono::microseconds((seq - 1) * 1'000'000 / rate);
             while (Clock::now() < due) {
@@ -296,20 +361,20 @@ void consumeUntil(const Args& args, client::RelayClient& c, Tally& tally, std::u
     while (Clock::now() < lingerEnd) c.poll(tally, 10);
 }
 
-int produce(const Args& args) {
+int produce(const Args& args, Output& out) {
     auto c = makeClient(args, std::bitset<256>{});
     Tally tally;
     if (!produceAll(args, *c, nullptr)) return 1;
     const auto drainEnd = Clock::now() + std::chrono::milliseconds(args.num("drain-ms", 0));
     while (Clock::now() < drainEnd) c->poll(tally, 10);
-    std::printf("{\"published\":%llu,\"relay_errors\":%llu,\"reconnects\":%llu}\n",
+    out.printf("{\"published\":%llu,\"relay_errors\":%llu,\"reconnects\":%llu}\n",
                 static_cast<unsigned long long>(args.num("count", 1000)),
                 static_cast<unsigned long long>(tally.relayErrors),
                 static_cast<unsigned long long>(c->counters().reconnects));
     return 0;
 }
 
-int consume(const Args& args) {
+int consume(const Args& args, Output& out) {
     std::optional<std::bitset<256>> subscription;
     if (!args.get("types").empty()) {
         std::bitset<256> set;
@@ -322,17 +387,17 @@ int consume(const Args& args) {
     Tally tally;
     tally.allowGaps = args.flag("allow-gaps");
     consumeUntil(args, *c, tally, args.num("count", 0));
-    printSummary(tally, *c);
+    printSummary(out, tally, *c);
     return 0;
 }
 
-int both(const Args& args) {
+int both(const Args& args, Output& out) {
     auto c = makeClient(args, std::nullopt);
     Tally tally;
     tally.allowGaps = args.flag("allow-gaps");
     if (!produceAll(args, *c, &tally)) return 1;
     consumeUntil(args, *c, tally, args.num("expect", 0));
-    printSummary(tally, *c);
+    printSummary(out, tally, *c);
     return 0;
 }
 
@@ -351,11 +416,42 @@ std::string waitClosed(int fd, int timeoutMs) {
     }
 }
 
-int raw(const Args& args) {
+/// A raw stream socket to the relay: the --socket path, or the Unix socket or
+/// TCP address the deployment gives the domain (TCP: from --bind when given).
+int connectRaw(const Args& args) {
+    if (args.get("config").empty()) return transport::connectUnix(args.get("socket"));
+    const auto deployment = config::loadDeployment(args.get("config"));
+    const auto& settings = config::requireDomain(deployment, config::domainFromName(args.get("domain")));
+    if (settings.transport == config::TransportKind::UnixSocket) return transport::connectUnix(settings.unixSocket.path);
+    if (settings.transport != config::TransportKind::Tcp) usage("raw faults need a stream transport (unix_socket or tcp)");
+    const std::string bindTo = args.get("bind");
+    if (bindTo.empty()) return transport::connectTcp({settings.tcp.host, settings.tcp.port}, 2000);
+    // From a chosen source address (any 127.x.y.z is loopback on Linux).
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    sockaddr_in remote{};
+    remote.sin_family = AF_INET;
+    remote.sin_port = htons(settings.tcp.port);
+    if (fd < 0 || ::inet_pton(AF_INET, bindTo.c_str(), &local.sin_addr) != 1 ||
+        ::inet_pton(AF_INET, settings.tcp.host.c_str(), &remote.sin_addr) != 1) {
+        usage("--bind needs IPv4 addresses");
+    }
+    if (::bind(fd, reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0 ||
+        ::connect(fd, reinterpret_cast<const sockaddr*>(&remote), sizeof remote) != 0) {
+        const int saved = errno;
+        ::close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+int raw(const Args& args, Output& report) {
     const std::string fault = args.get("fault");
-    const int fd = transport::connectUnix(args.get("socket"));
+    const int fd = connectRaw(args);
     if (fd < 0) {
-        std::printf("{\"connected\":false,\"error\":\"%s\"}\n", std::strerror(errno));
+        report.printf("{\"connected\":false,\"error\":\"%s\"}\n", std::strerror(errno));
         return 0;
     }
     const int holdMs = static_cast<int>(args.num("hold-ms", 1000));
@@ -389,8 +485,7 @@ int raw(const Args& args) {
         out.resize(fault == "truncated" ? 40 : out.size() / 2);
         send(out);
         if (fault == "half-frame") {
-            std::printf("{\"written\":%zu}\n", out.size());
-            std::fflush(stdout);
+            report.printf("{\"written\":%zu}\n", out.size());
             ::pause(); // until the test kills it
         }
         result = "sent";
@@ -406,8 +501,7 @@ int raw(const Args& args) {
     } else if (fault == "never-read") {
         int tiny = 4096;
         ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);
-        std::printf("{\"connected\":true}\n");
-        std::fflush(stdout);
+        report.printf("{\"connected\":true}\n");
         // Never reads; a shutdown(SHUT_RD)-free wait, then a look at whether it was cut off.
         std::this_thread::sleep_for(std::chrono::milliseconds(holdMs));
         std::uint8_t buf[65536];
@@ -423,7 +517,7 @@ int raw(const Args& args) {
             if (n == 0 || (errno != EAGAIN && errno != EINTR)) closed = true;
             break;
         }
-        std::printf("{\"drained_bytes\":%llu,\"closed\":%s}\n", static_cast<unsigned long long>(drained),
+        report.printf("{\"drained_bytes\":%llu,\"closed\":%s}\n", static_cast<unsigned long long>(drained),
                     closed ? "true" : "false");
         ::close(fd);
         return 0;
@@ -432,23 +526,64 @@ int raw(const Args& args) {
     } else {
         usage("unknown fault " + fault);
     }
-    std::printf("{\"connected\":true,\"result\":\"%s\"}\n", result.c_str());
+    report.printf("{\"connected\":true,\"result\":\"%s\"}\n", result.c_str());
     ::close(fd);
     return 0;
 }
 
+/// For each of the first N frames received on --domain, one OrderRequest on --out-domain.
+int strategy(const Args& args, Output& out) {
+    auto in = makeClient(args, std::nullopt);
+    auto orders = makeClient(args, std::bitset<256>{}, "out-domain");
+    const std::uint64_t count = args.num("count", 100);
+    Tally tally;
+    tally.allowGaps = args.flag("allow-gaps");
+    std::vector<std::uint8_t> frame;
+    std::uint64_t sent = 0;
+    const auto deadline = Clock::now() + std::chrono::milliseconds(args.num("timeout-ms", 10'000));
+    auto handler = [&](const wire::FrameView& f) {
+        tally(f);
+        if (sent >= count) return;
+        frame.clear();
+        appendFrame(frame, static_cast<std::uint8_t>(wire::MessageType::OrderRequest),
+                    static_cast<std::uint8_t>(wire::SourceType::ArbitrageStrategy), ++sent);
+        if (!orders->publishBlocking(frame, std::chrono::milliseconds(2000))) {
+            std::fprintf(stderr, "test_peer strategy: order %llu not taken: %s\n",
+                         static_cast<unsigned long long>(sent), orders->transport().reason().c_str());
+        }
+    };
+    while (sent < count && Clock::now() < deadline) {
+        in->poll(handler, 20);
+        orders->flush();
+    }
+    while (orders->transport().pendingBytes() + orders->bufferedBytes() != 0 && Clock::now() < deadline) {
+        orders->flush();
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    printSummary(out, tally, *in);
+    return sent == count ? 0 : 1;
+}
+
 } // namespace
 
-int main(int argc, char** argv) {
+int runPeer(const std::vector<std::string>& argv, std::string& output, bool echo) {
+    Output out;
+    out.echo = echo ? stdout : nullptr;
+    int status = 2;
     try {
-        const Args args = parse(argc, argv);
-        if (args.mode == "produce") return produce(args);
-        if (args.mode == "consume") return consume(args);
-        if (args.mode == "both") return both(args);
-        if (args.mode == "raw") return raw(args);
-        usage("unknown mode " + args.mode);
+        const Args args = parse(argv);
+        if (args.mode == "produce") status = produce(args, out);
+        else if (args.mode == "consume") status = consume(args, out);
+        else if (args.mode == "both") status = both(args, out);
+        else if (args.mode == "raw") status = raw(args, out);
+        else if (args.mode == "strategy") status = strategy(args, out);
+        else usage("unknown mode " + args.mode);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "alphapulse_test_peer: %s\n", e.what());
-        return 2;
+        status = 2;
     }
+    output = std::move(out.text);
+    return status;
 }
+
+} // namespace alphapulse::test

@@ -1,4 +1,6 @@
 // alphapulse publish <socket>: JSON Lines on stdin, encoded and sent to a relay.
+// alphapulse publish --domain D [--config deploy.yaml]: to the domain's bus,
+// on whatever transport the deployment gives it (default: its Unix socket).
 #include <unistd.h>
 
 #include <iostream>
@@ -6,6 +8,7 @@
 
 #include "alphapulse/client/relay_client.hpp"
 #include "alphapulse/codec/encoder.hpp"
+#include "alphapulse/config/deployment.hpp"
 #include "alphapulse/transport/unix_socket_transport.hpp"
 #include "cli11.hpp"
 #include "commands.hpp"
@@ -15,17 +18,32 @@ namespace {
 
 struct PublishOptions {
     std::string socket;
+    std::string config;
+    std::string domain;
     bool keepGoing = false;
     int timeoutMs = 10'000; ///< longest wait for the relay (backpressure or reconnect) per frame
 };
 
 int runPublish(const PublishOptions& options) {
+    if (options.socket.empty() == options.domain.empty()) {
+        std::cerr << "alphapulse publish: give a socket path, or --domain (with --config FILE for a deployment)\n";
+        return 2;
+    }
     client::ClientOptions clientOptions;
     clientOptions.name = "publish";
     clientOptions.subscription = std::bitset<256>{}; // a pure producer: receive nothing
-    client::RelayClient relayClient(
-        std::make_unique<transport::UnixSocketTransport>(transport::UnixSocketTransport::Options{options.socket}),
-        clientOptions);
+    std::unique_ptr<transport::Transport> transport;
+    try {
+        transport = options.socket.empty()
+                        ? config::makeTransport(config::loadDeploymentOrDefault(options.config),
+                                                config::domainFromName(options.domain), clientOptions.name)
+                        : std::make_unique<transport::UnixSocketTransport>(
+                              transport::UnixSocketTransport::Options{options.socket});
+    } catch (const config::ConfigError& e) {
+        std::cerr << "alphapulse publish: " << e.what() << '\n';
+        return 2;
+    }
+    client::RelayClient relayClient(std::move(transport), clientOptions);
     codec::Encoder encoder;
     std::vector<std::uint8_t> frame;
     std::string line;
@@ -70,7 +88,9 @@ int runPublish(const PublishOptions& options) {
 void addPublishCommand(CLI::App& app) {
     auto options = std::make_shared<PublishOptions>();
     auto* cmd = app.add_subcommand("publish", "Encode JSON Lines from stdin and send them to a relay");
-    cmd->add_option("socket", options->socket, "The relay's socket path")->required();
+    cmd->add_option("socket", options->socket, "The relay's socket path (or --domain)");
+    cmd->add_option("--domain", options->domain, "market_data, signals, execution or system: that domain's bus");
+    cmd->add_option("--config", options->config, "Deployment file saying where each domain's bus is (with --domain)");
     cmd->add_flag("--keep-going", options->keepGoing, "Skip lines that do not encode instead of stopping");
     cmd->add_option("--timeout-ms", options->timeoutMs, "Longest wait for the relay per frame");
     cmd->callback([options] {

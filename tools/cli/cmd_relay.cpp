@@ -1,7 +1,13 @@
 // alphapulse relay <market_data|signals|execution|system> [--socket PATH] [--config FILE]
 // Runs one domain's relay in this process until SIGTERM/SIGINT.
+//
+// --config takes either a deployment file (top key `alphapulse:`,
+// docs/design/deployment.md): the relay the file describes for that domain,
+// on its Unix socket or TCP address; or an older file of relay settings
+// (docs/design/relay.md) applied over the domain's defaults.
 #include <iostream>
 
+#include "alphapulse/config/deployment.hpp"
 #include "alphapulse/relay/relay.hpp"
 #include "cli11.hpp"
 #include "commands.hpp"
@@ -15,19 +21,47 @@ struct RelayOptions {
     std::string config;
 };
 
-int runRelay(const RelayOptions& options) {
-    const auto domain = wire::domainFromName(options.domain);
-    if (!domain || *domain == wire::Domain::Custom || *domain == wire::Domain::None) {
-        std::cerr << "alphapulse relay: unknown domain '" << options.domain
-                  << "' (market_data, signals, execution or system)\n";
-        return 2;
+/// Why a domain on this transport has no relay to run, or "" when it has one.
+std::string noRelayReason(const config::DomainSettings& d) {
+    const std::string domain(wire::domainName(d.domain));
+    switch (d.transport) {
+    case config::TransportKind::UnixSocket:
+    case config::TransportKind::Tcp: return "";
+    case config::TransportKind::Channel:
+        return domain + " uses the channel transport: an in-process hub inside each service process, so there is "
+                        "no relay process to run (services linked into one binary share it)";
+    case config::TransportKind::SharedMemory:
+        return domain + " uses the shared_memory transport: every endpoint maps the ring (/dev/shm/" +
+               d.sharedMemory.name + ") and applies the domain's policies itself, so there is no relay process to run";
+    case config::TransportKind::Nats:
+        return domain + " uses the nats transport: the NATS server is its relay (run nats-server; " +
+               "`alphapulse bridge` connects relays and NATS), so there is no alphapulse relay process to run";
     }
+    return "";
+}
+
+int runRelay(const RelayOptions& options) {
     try {
-        auto config = relay::defaultConfig(*domain);
-        if (!options.config.empty()) relay::loadRelayConfig(options.config, config);
-        if (!options.socket.empty()) config.socketPath = options.socket;
-        relay::Relay hub(config);
+        const auto domain = config::domainFromName(options.domain);
+        relay::RelayConfig relayConfig;
+        if (!options.config.empty() && config::isDeploymentFile(options.config)) {
+            const auto deployment = config::loadDeployment(options.config);
+            const auto& settings = config::requireDomain(deployment, domain);
+            if (const auto why = noRelayReason(settings); !why.empty()) {
+                std::cerr << "alphapulse relay: " << why << '\n';
+                return 2;
+            }
+            relayConfig = settings.relay;
+        } else {
+            relayConfig = relay::defaultConfig(domain);
+            if (!options.config.empty()) relay::loadRelayConfig(options.config, relayConfig);
+        }
+        if (!options.socket.empty()) relayConfig.socketPath = options.socket;
+        relay::Relay hub(relayConfig);
         hub.run(/*handleSignals=*/true);
+    } catch (const config::ConfigError& e) {
+        std::cerr << "alphapulse relay: " << e.what() << '\n';
+        return 2;
     } catch (const std::exception& e) {
         std::cerr << "alphapulse relay: " << e.what() << '\n';
         return 1;
@@ -39,11 +73,14 @@ int runRelay(const RelayOptions& options) {
 
 void addRelayCommand(CLI::App& app) {
     auto options = std::make_shared<RelayOptions>();
-    auto* cmd = app.add_subcommand("relay", "Run one domain's relay (a fan-out hub on a Unix socket)");
+    auto* cmd = app.add_subcommand("relay", "Run one domain's relay (a fan-out hub on a Unix socket or TCP)");
     cmd->add_option("domain", options->domain, "market_data, signals, execution or system")->required();
     cmd->add_option("--socket", options->socket,
-                    "Socket path (default /tmp/alphapulse/<domain>.sock, or under $ALPHAPULSE_RUNTIME_DIR)");
-    cmd->add_option("--config", options->config, "YAML file of relay settings (docs/design/relay.md)");
+                    "Socket path (default /tmp/alphapulse/<domain>.sock, or under $ALPHAPULSE_RUNTIME_DIR); "
+                    "with a TCP relay, where its stats socket goes (<PATH>.stats)");
+    cmd->add_option("--config", options->config,
+                    "A deployment file (docs/design/deployment.md) or a YAML file of relay settings "
+                    "(docs/design/relay.md)");
     cmd->callback([options] {
         const int status = runRelay(*options);
         if (status != 0) throw CLI::RuntimeError(status);

@@ -23,7 +23,10 @@
 //         market_data: { message_types: [Trade, Quote] }
 //
 // docs/design/deployment.md lists every key. `services:` and `dashboard:`
-// belong to `alphapulse up` and are parsed there.
+// belong to `alphapulse up`, `bridge:` to `alphapulse bridge`; they are parsed
+// there and skipped here. A domain's `transport:` may also be spelled `type:`,
+// and the top level may give a default `transport:` (the design document's
+// Stage 1-3 shapes); `mixed` means no default.
 #include <bitset>
 #include <cstdint>
 #include <map>
@@ -131,6 +134,20 @@ struct Deployment {
 [[nodiscard]] Deployment loadDeployment(const std::string& path);
 /// Same, from text (tests); `name` is used in messages.
 [[nodiscard]] Deployment parseDeployment(std::string_view yaml, const std::string& name = "<string>");
+
+/// For command-line tools: the file `--config` names, or defaultDeployment() when "".
+[[nodiscard]] Deployment loadDeploymentOrDefault(const std::string& path);
+
+/// Whether `path` is a deployment file (a mapping whose top key is
+/// `alphapulse:`) rather than an older file of relay settings. False when
+/// it cannot be read or parsed (the caller's own loader then reports why).
+[[nodiscard]] bool isDeploymentFile(const std::string& path);
+
+/// "market_data", "signals", "execution" or "system"; ConfigError otherwise.
+[[nodiscard]] wire::Domain domainFromName(std::string_view name);
+
+/// The settings of `domain`, or ConfigError naming the file and the domains it configures.
+[[nodiscard]] const DomainSettings& requireDomain(const Deployment& deployment, wire::Domain domain);
 
 /// The transport a client of `domain` uses, as the deployment says.
 /// Throws ConfigError when the domain is not configured.
