@@ -1,4 +1,4 @@
-#include "sample_data.hpp"
+#include "alphapulse/samples/sample_data.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -11,7 +11,7 @@
 
 #include "alphapulse/wire.hpp"
 
-namespace alphapulse::cli {
+namespace alphapulse::samples {
 namespace {
 
 using namespace alphapulse::wire;
@@ -287,4 +287,4 @@ SampleFrames loadSampleFrames(const std::filesystem::path& dir) {
     return result;
 }
 
-} // namespace alphapulse::cli
+} // namespace alphapulse::samples

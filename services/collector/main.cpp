@@ -1,0 +1,179 @@
+// alphapulse-collector: replays the recorded market data of data/samples onto
+// the market-data domain, as the venues' collectors would publish it live.
+//
+//   alphapulse-collector --config FILE --name NAME [--venues coinbase,kraken,binance,sushiswap,uniswap]
+//                        [--speed X] [--loop] [--max-gap-ms N] [--data DIR]
+//
+// Each venue's recording is its own timeline (they were captured on different
+// days), so all of them start together and keep their recorded spacing,
+// divided by --speed; a pause longer than --max-gap-ms in a recording is
+// shortened to it. Every frame gets a fresh sequence number per source and
+// the send time as its header timestamp (consumers measure latency from it).
+#include <algorithm>
+#include <map>
+#include <thread>
+
+#include "alphapulse/samples/sample_data.hpp"
+#include "alphapulse/service/service.hpp"
+#include "alphapulse/wire.hpp"
+
+namespace {
+
+using namespace alphapulse;
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+    service::CommonOptions common{.config = {}, .name = "collector", .statsIntervalS = 5.0};
+    std::vector<std::string> venues{"coinbase", "kraken", "binance", "sushiswap", "uniswap"};
+    std::string dataDir = ALPHAPULSE_DEFAULT_SAMPLES_DIR;
+    double speed = 1.0;
+    bool loop = false;
+    double maxGapMs = 2000;
+};
+
+struct Scheduled {
+    std::uint64_t atNs; ///< when to send, from the start of a pass, before dividing by speed
+    std::vector<std::uint8_t> frame;
+};
+
+/// Which --venues name a sample frame belongs to.
+std::string feedOf(const wire::FrameView& frame) {
+    const auto type = static_cast<wire::MessageType>(frame.messageType());
+    if (type == wire::MessageType::PoolDiscovered || type == wire::MessageType::InstrumentDiscovered) {
+        return "sushiswap"; // loadSampleFrames' discoveries are the SushiSwap pools
+    }
+    switch (static_cast<wire::SourceType>(frame.source())) {
+    case wire::SourceType::CoinbaseCollector: return "coinbase";
+    case wire::SourceType::KrakenCollector: return "kraken";
+    case wire::SourceType::BinanceCollector: return "binance";
+    default: return "other";
+    }
+}
+
+/// One feed's frames on its own timeline, starting at 0, long pauses shortened.
+void schedule(std::vector<std::vector<std::uint8_t>>& frames, std::uint64_t maxGapNs, std::vector<Scheduled>& out) {
+    std::uint64_t at = 0;
+    std::uint64_t previous = 0;
+    bool first = true;
+    for (auto& frame : frames) {
+        const auto recorded = wire::loadLe<std::uint64_t>(frame.data() + wire::header::TIMESTAMP_OFFSET);
+        if (!first && recorded > previous) at += std::min(recorded - previous, maxGapNs);
+        previous = recorded;
+        first = false;
+        out.push_back({at, std::move(frame)});
+    }
+}
+
+std::vector<Scheduled> load(const Options& options) {
+    const auto wanted = [&](const std::string& feed) {
+        return std::find(options.venues.begin(), options.venues.end(), feed) != options.venues.end();
+    };
+    const auto maxGapNs = static_cast<std::uint64_t>(options.maxGapMs * 1e6);
+    std::map<std::string, std::vector<std::vector<std::uint8_t>>> feeds;
+    auto samples = samples::loadSampleFrames(options.dataDir);
+    for (auto& frame : samples.frames) {
+        const auto feed = feedOf(wire::FrameView{frame.data(), frame.size()});
+        if (wanted(feed)) feeds[feed].push_back(std::move(frame));
+    }
+    if (wanted("uniswap")) {
+        feeds["uniswap"] = samples::loadUniswapV2Swaps(std::filesystem::path(options.dataDir) /
+                                                       "uniswap_v2_usdc_weth_reserves.csv")
+                               .frames;
+    }
+    std::vector<Scheduled> all;
+    for (auto& [name, frames] : feeds) {
+        // Discoveries carry the time they were built, not a recorded time: send them first.
+        if (name == "sushiswap") {
+            for (auto& frame : frames) all.push_back({0, std::move(frame)});
+        } else {
+            schedule(frames, maxGapNs, all);
+        }
+    }
+    std::stable_sort(all.begin(), all.end(), [](const Scheduled& a, const Scheduled& b) { return a.atNs < b.atNs; });
+    return all;
+}
+
+int runCollector(const Options& options) {
+    const auto deployment = service::loadDeployment(options.common);
+    const auto frames = load(options);
+    if (frames.empty()) throw std::runtime_error("no sample data for venues in " + options.dataDir);
+    std::fprintf(stderr, "%s: %zu frames per pass from %s, speed %g%s\n", options.common.name.c_str(),
+                 frames.size(), options.dataDir.c_str(), options.speed, options.loop ? ", looping" : "");
+
+    auto marketData = service::connect(deployment, wire::Domain::MarketData, options.common.name, {});
+    service::Stats stats(options.common.name, options.common.statsIntervalS);
+    auto& sent = stats.counter("sent");
+    auto& trades = stats.counter("trades");
+    auto& quotes = stats.counter("quotes");
+    auto& books = stats.counter("books");
+    auto& discoveries = stats.counter("discoveries");
+    auto& failed = stats.counter("failed");
+    auto& passes = stats.counter("passes");
+
+    std::array<std::uint64_t, 256> sequence{}; // per source
+    std::vector<std::uint8_t> buffer;
+    do {
+        const auto start = Clock::now();
+        for (const auto& item : frames) {
+            if (options.speed > 0) {
+                const auto due = start + std::chrono::nanoseconds(static_cast<std::int64_t>(
+                                             static_cast<double>(item.atNs) / options.speed));
+                while (!service::stopRequested() && Clock::now() < due) {
+                    marketData->flush(); // keeps the connection serviced (reconnects when due)
+                    std::this_thread::sleep_until(std::min(due, Clock::now() + std::chrono::milliseconds(100)));
+                    stats.tick();
+                }
+            }
+            if (service::stopRequested()) break;
+            buffer.assign(item.frame.begin(), item.frame.end());
+            const std::uint8_t source = buffer[wire::header::SOURCE_OFFSET];
+            wire::storeLe<std::uint64_t>(buffer.data() + wire::header::SEQUENCE_OFFSET, ++sequence[source]);
+            wire::storeLe<std::uint64_t>(buffer.data() + wire::header::TIMESTAMP_OFFSET, service::nowNs());
+            wire::sealFrame(buffer.data(), buffer.size());
+            if (!service::publish(*marketData, buffer)) {
+                ++failed;
+                continue;
+            }
+            ++sent;
+            switch (static_cast<wire::MessageType>(buffer[wire::header::MESSAGE_TYPE_OFFSET])) {
+            case wire::MessageType::Trade: ++trades; break;
+            case wire::MessageType::Quote: ++quotes; break;
+            case wire::MessageType::OrderBook: ++books; break;
+            default: ++discoveries; break;
+            }
+            stats.tick();
+        }
+        if (!service::stopRequested()) ++passes;
+    } while (options.loop && !service::stopRequested());
+
+    // Hand over what is still queued before going (the relay may be busy).
+    const auto deadline = Clock::now() + std::chrono::seconds(2);
+    while (marketData->transport().pendingBytes() > 0 && Clock::now() < deadline) {
+        marketData->flush();
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    stats.print();
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    Options options;
+    CLI::App app{"Replays the recorded market data of data/samples onto the market-data domain",
+                 "alphapulse-collector"};
+    service::addCommonOptions(app, options.common);
+    app.add_option("--venues", options.venues, "Feeds to replay: coinbase, kraken, binance, sushiswap (pool "
+                                               "discoveries), uniswap (USDC/WETH swaps)")
+        ->delimiter(',')
+        ->check(CLI::IsMember({"coinbase", "kraken", "binance", "sushiswap", "uniswap"}));
+    app.add_option("--data", options.dataDir, "Sample data directory")->capture_default_str();
+    app.add_option("--speed", options.speed, "Replay speed: 1 = as recorded, 10 = ten times faster, 0 = no waiting")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
+    app.add_flag("--loop", options.loop, "Start again at the end, until stopped");
+    app.add_option("--max-gap-ms", options.maxGapMs, "Longest recorded pause kept (before --speed)")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
+    return service::run(app, argc, argv, [&] { return runCollector(options); });
+}

@@ -1,0 +1,96 @@
+#pragma once
+// What every pipeline service needs and nothing more (not a framework):
+// its command line (--config FILE --name NAME), the deployment that file
+// describes, clients for the domains it talks to (on whatever transport the
+// deployment configures), a clean stop on SIGTERM/SIGINT, and a one-line
+// summary of its counters on stderr now and then (`alphapulse up` keeps it in
+// the service's log; the pipeline tests read the last one).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnull-dereference" // CLI11's string helpers, once inlined (GCC 12)
+#include <CLI/CLI.hpp>
+#pragma GCC diagnostic pop
+
+#include <bitset>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/config/deployment.hpp"
+#include "alphapulse/wire/message_type.hpp"
+
+namespace alphapulse::service {
+
+struct CommonOptions {
+    std::string config;            ///< deployment file; empty = the default deployment
+    std::string name;              ///< this instance's name (logs, stats, consumer settings)
+    double statsIntervalS = 5.0;   ///< seconds between stats lines; 0 = only the last one
+};
+
+/// Adds --config, --name and --stats-interval to a service's command line.
+void addCommonOptions(CLI::App& app, CommonOptions& options);
+
+/// The deployment --config names (or the default one). Throws config::ConfigError.
+[[nodiscard]] config::Deployment loadDeployment(const CommonOptions& options);
+
+/// A client of `domain` named after the service. `types` is what it wants to
+/// receive (an empty list: nothing, a pure producer); a consumer section of
+/// the deployment with the service's name overrides it. This is the one place
+/// that decides how a service reaches a domain.
+[[nodiscard]] std::unique_ptr<client::RelayClient> connect(const config::Deployment& deployment, wire::Domain domain,
+                                                           const std::string& name,
+                                                           std::initializer_list<wire::MessageType> types);
+
+/// Installs SIGTERM/SIGINT handlers that only set a flag (and ignores SIGPIPE).
+void installStopHandlers();
+[[nodiscard]] bool stopRequested() noexcept;
+
+/// Nanoseconds since the Unix epoch: the header timestamp is the send time.
+[[nodiscard]] std::uint64_t nowNs() noexcept;
+
+/// Sequence numbers that rise by one per frame on one connection (the
+/// execution relay refuses anything else).
+class Sequence {
+public:
+    std::uint64_t next() noexcept { return ++m_last; }
+
+private:
+    std::uint64_t m_last = 0;
+};
+
+/// Named counters, printed as one line: "stats <name> key=value ...".
+/// Counters are created while setting up; counting allocates nothing.
+class Stats {
+public:
+    Stats(std::string name, double intervalS);
+    /// A counter that keeps its address for the life of the Stats.
+    std::uint64_t& counter(std::string_view key);
+    /// Prints when the interval has passed since the last line.
+    void tick();
+    /// Prints now (the final line on the way out).
+    void print();
+
+private:
+    std::string m_name;
+    std::chrono::steady_clock::duration m_interval;
+    std::chrono::steady_clock::time_point m_next;
+    std::deque<std::pair<std::string, std::uint64_t>> m_counters;
+};
+
+/// Publishes one whole frame, waiting out backpressure and a reconnect for
+/// up to `timeout`. False (and a line on stderr) when it could not.
+bool publish(client::RelayClient& client, std::span<const std::uint8_t> frame,
+             std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
+
+/// Runs `main` with the service's command line parsed: returns the exit
+/// status (2 for a usage or configuration error, with the reason on stderr).
+int run(CLI::App& app, int argc, char** argv, const std::function<int()>& main);
+
+} // namespace alphapulse::service

@@ -1,0 +1,195 @@
+// alphapulse up [--config FILE] [--duration S] [--run-dir DIR]
+//
+// Runs a whole deployment from one YAML file: a relay for every domain whose
+// transport has one (Unix socket or TCP), started first and waited for, then
+// the `services:` in the order listed (tools/up/services_config.hpp). Keeps
+// them running (restart with back-off after a crash), and on Ctrl-C, SIGTERM
+// or the end of --duration stops them in reverse order: producers listed last
+// stop first, so what they sent is consumed before the consumers go.
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "alphapulse/config/deployment.hpp"
+#include "alphapulse/up/services_config.hpp"
+#include "alphapulse/up/supervisor.hpp"
+#include "cli11.hpp"
+#include "commands.hpp"
+
+namespace alphapulse::cli {
+namespace {
+
+struct UpOptions {
+    std::string config = ALPHAPULSE_DEFAULT_CONFIG;
+    double duration = 0; ///< seconds; 0 = until stopped
+    std::string runDir;
+};
+
+volatile std::sig_atomic_t g_stop = 0;
+extern "C" void onUpSignal(int /*signal*/) { g_stop = 1; }
+
+std::string replaceAll(std::string text, const std::string& from, const std::string& to) {
+    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+        text.replace(at, from.size(), to);
+    }
+    return text;
+}
+
+/// The relay `up` runs for a domain, or nullopt when its transport has none.
+std::optional<up::ProcessSpec> relayFor(const config::DomainSettings& domain, const std::string& configPath) {
+    const std::string name(wire::domainName(domain.domain));
+    up::ProcessSpec spec;
+    spec.service.name = "relay-" + name;
+    spec.service.command = {"alphapulse", "relay", name, "--config", configPath};
+    spec.service.restart = up::RestartPolicy::Always;
+    up::ReadyCheck ready;
+    if (domain.transport == config::TransportKind::UnixSocket) {
+        ready.unixPath = domain.unixSocket.path;
+    } else if (domain.transport == config::TransportKind::Tcp) {
+        ready.tcpHost = domain.tcp.host;
+        ready.tcpPort = domain.tcp.port;
+    } else {
+        return std::nullopt;
+    }
+    spec.ready = ready;
+    return spec;
+}
+
+/// The last "stats ..." line a service wrote to its log (its final counters).
+std::string lastStatsLine(const std::filesystem::path& log) {
+    std::ifstream in(log);
+    std::string line;
+    std::string last;
+    while (std::getline(in, line)) {
+        if (line.rfind("stats ", 0) == 0) last = line;
+    }
+    return last;
+}
+
+int runUp(const UpOptions& options) {
+    std::error_code ec;
+    const auto configPath = std::filesystem::absolute(options.config, ec).lexically_normal().string();
+    config::Deployment deployment;
+    std::vector<up::ServiceSpec> services;
+    try {
+        deployment = config::loadDeployment(configPath);
+        services = up::loadServices(configPath);
+    } catch (const std::exception& e) {
+        std::cerr << "alphapulse up: " << e.what() << '\n';
+        return 2;
+    }
+    const std::filesystem::path runDir =
+        options.runDir.empty() ? std::filesystem::path(deployment.runtimeDir) / "up" : std::filesystem::path(options.runDir);
+    std::filesystem::create_directories(deployment.runtimeDir, ec);
+
+    // A relay already answering on one of our sockets belongs to another run.
+    for (const auto& domain : deployment.domains) {
+        if (domain.transport == config::TransportKind::UnixSocket &&
+            std::filesystem::exists(domain.unixSocket.path)) {
+            const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            sockaddr_un address{};
+            address.sun_family = AF_UNIX;
+            std::strncpy(address.sun_path, domain.unixSocket.path.c_str(), sizeof address.sun_path - 1);
+            const bool live = fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+            if (fd >= 0) ::close(fd);
+            if (live) {
+                std::cerr << "alphapulse up: a relay is already running on " << domain.unixSocket.path
+                          << " (another `alphapulse up`?); stop it or use another runtime_dir\n";
+                return 1;
+            }
+        }
+    }
+
+    up::Supervisor supervisor(runDir, std::cout);
+    std::cout << "alphapulse up: " << configPath << "\n";
+    for (const auto& domain : deployment.domains) {
+        if (auto relay = relayFor(domain, configPath)) {
+            supervisor.add(std::move(*relay));
+        } else {
+            std::cout << "up: " << wire::domainName(domain.domain) << " uses "
+                      << config::transportName(domain.transport) << ": no relay process to start\n";
+        }
+    }
+    std::string dashboard;
+    for (auto& service : services) {
+        for (auto& arg : service.command) {
+            arg = replaceAll(arg, "{config}", configPath);
+            arg = replaceAll(arg, "{run_dir}", runDir.string());
+            arg = replaceAll(arg, "{runtime_dir}", deployment.runtimeDir);
+        }
+        const auto& cmd = service.command;
+        const bool isDashboard = std::find(cmd.begin(), cmd.end(), "dashboard") != cmd.end();
+        for (std::size_t i = 0; isDashboard && service.enabled && i + 1 < cmd.size(); ++i) {
+            if (cmd[i] == "--port") dashboard = "http://127.0.0.1:" + cmd[i + 1] + "/";
+        }
+        supervisor.add(up::ProcessSpec{service, std::nullopt});
+    }
+
+    struct sigaction action {};
+    action.sa_handler = onUpSignal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+
+    try {
+        supervisor.start();
+    } catch (const std::exception& e) {
+        std::cerr << "alphapulse up: " << e.what() << '\n';
+        return 1;
+    }
+
+    std::cout << "\nup: running. Run directory: " << runDir.string() << "\n";
+    std::cout << "up: logs (one per process):\n";
+    for (const auto& state : supervisor.states()) std::cout << "      " << state.log.string() << "\n";
+    if (!dashboard.empty()) std::cout << "up: dashboard: " << dashboard << "\n";
+    for (const auto& domain : deployment.domains) {
+        if (domain.transport == config::TransportKind::UnixSocket) {
+            std::cout << "up: " << wire::domainName(domain.domain) << ": alphapulse tap " << domain.unixSocket.path
+                      << "   (counters: alphapulse stats " << domain.unixSocket.path << ")\n";
+        }
+    }
+    if (options.duration > 0) {
+        std::cout << "up: stopping after " << options.duration << " s, or on Ctrl-C\n\n" << std::flush;
+    } else {
+        std::cout << "up: stop with Ctrl-C\n\n" << std::flush;
+    }
+
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                                 std::chrono::duration<double>(options.duration));
+    supervisor.supervise([&] {
+        return g_stop != 0 || (options.duration > 0 && std::chrono::steady_clock::now() >= deadline);
+    });
+    std::cout << "\nup: stopping (services in reverse order, then the relays)\n" << std::flush;
+    supervisor.stopAll();
+
+    std::cout << "\nup: summary\n";
+    for (const auto& state : supervisor.states()) {
+        std::cout << "  " << state.name << ": started " << state.starts << "x, restarts " << state.restarts
+                  << ", last " << (state.lastExit.empty() ? "-" : state.lastExit) << "\n";
+        const auto stats = lastStatsLine(state.log);
+        if (!stats.empty()) std::cout << "    " << stats << "\n";
+    }
+    std::cout << "up: logs in " << (runDir / "logs").string() << "\n" << std::flush;
+    return 0;
+}
+
+} // namespace
+
+void addUpCommand(CLI::App& app) {
+    auto options = std::make_shared<UpOptions>();
+    auto* cmd = app.add_subcommand("up", "Run the relays and services a deployment file describes, supervised");
+    cmd->add_option("--config", options->config, "Deployment file (relays and `services:`)")->capture_default_str();
+    cmd->add_option("--duration", options->duration, "Stop after this many seconds (default: run until stopped)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--run-dir", options->runDir, "Logs and pid files (default: <runtime_dir>/up)");
+    cmd->callback([options] { throw CLI::RuntimeError(runUp(*options)); });
+}
+
+} // namespace alphapulse::cli
