@@ -17,8 +17,12 @@ PACKAGES=(
   libzmq3-dev                         # ZeroMQ PUB/SUB, the peer in the relay benchmark
   nats-server libnats-dev             # the NATS transport, its tests and the nats.c peer
   libcpp-httplib-dev                  # the dashboard's web server
+  openssl                             # certificates for the NATS TLS test
   chromium                            # the dashboard's browser test (playwright-core from npm, with the machine's Node.js)
 )
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -26,12 +30,24 @@ for p in "${PACKAGES[@]}"; do
 done
 if ((${#missing[@]} == 0)); then
   echo "setup: all ${#PACKAGES[@]} packages present"
-  exit 0
+else
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-SUDO=""
-if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
-echo "setup: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The dashboard's chart library and its browser test's driver come from the npm
+# registry, pinned by their package-lock.json (Node.js: the machine's, else Debian's).
+if ! command -v npm >/dev/null; then
+  $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+for dir in tools/dashboard/web test/dashboard; do
+  # npm ci starts from scratch; skip it when the installed tree matches the lock file.
+  if ! cmp -s "$ROOT/$dir/package-lock.json" "$ROOT/$dir/node_modules/.alphapulse-lock"; then
+    echo "setup: npm ci in $dir"
+    npm ci --prefix "$ROOT/$dir" --no-audit --no-fund --loglevel=error
+    cp "$ROOT/$dir/package-lock.json" "$ROOT/$dir/node_modules/.alphapulse-lock"
+  fi
+done

@@ -18,5 +18,9 @@ void addTapCommand(CLI::App& app);     ///< cmd_tap.cpp: a relay's frames as JSO
 void addPublishCommand(CLI::App& app); ///< cmd_publish.cpp: JSON Lines to a relay
 void addReplayCommand(CLI::App& app);  ///< cmd_replay.cpp: sample data as frames 
 void addCacheCommand(CLI::App& app);   ///< cmd_cache.cpp: frames through the object cache
+void addDashboardCommand(CLI::App& app); ///< cmd_dashboard.cpp: the live web dashboard
+void addTopCommand(CLI::App& app);     ///< cmd_top.cpp: the dashboard in a terminal
+void addBridgeCommand(CLI::App& app);  ///< cmd_bridge.cpp: relays <-> NATS, both ways
+void addUpCommand(CLI::App& app);      ///< cmd_up.cpp: a deployment's relays and services, supervised
 
 } // namespace alphapulse::cli

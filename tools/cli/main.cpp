@@ -23,6 +23,10 @@ int main(int argc, char** argv) {
     alphapulse::cli::addTapCommand(app);
     alphapulse::cli::addPublishCommand(app);
     alphapulse::cli::addCacheCommand(app);
+    alphapulse::cli::addDashboardCommand(app);
+    alphapulse::cli::addTopCommand(app);
+    alphapulse::cli::addUpCommand(app);
+    alphapulse::cli::addBridgeCommand(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
