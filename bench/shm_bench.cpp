@@ -13,7 +13,7 @@
 //          latency: the market_data drop policy)
 //   relay  RelayClient -> `alphapulse relay market_data --socket …` -> RelayClient
 //          (throughput: 256 frames per publish, as bench/relay_bench does)
-//   tcp    the TCP relay on loopback: added by the lead once it exists (see runScenario)
+//   tcp    the same relay listening on TCP loopback (`--config` with transport: tcp), TcpTransport clients
 //
 // Throughput: the producer sends a fixed count as fast as it can; the consumer
 // measures frames / (last receive - first receive), the first receive's frames
@@ -21,9 +21,12 @@
 // header.timestamp just before the send, subtracted on receipt; the first
 // 1,000 frames not counted. Repetitions interleave the scenarios, so machine
 // noise hits them alike. Output: per repetition, medians, ratios, targets.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,6 +44,8 @@
 
 #include "alphapulse/client/relay_client.hpp"
 #include "alphapulse/transport/shm_transport.hpp"
+#include "alphapulse/transport/tcp_socket.hpp"
+#include "alphapulse/transport/tcp_transport.hpp"
 #include "alphapulse/transport/unix_socket_transport.hpp"
 #include "bench_process.hpp"
 
@@ -64,7 +69,7 @@ struct Settings {
     int cpuProducer = 0, cpuConsumer = 1, cpuRelay = -1;
     int niceness = -20; // --nice N: nice of each process and of the benchmark's own autogroup (0: leave both)
     bool latency = true, throughput = true;
-    std::string only; // spsc | shm | relay
+    std::string only; // spsc | shm | relay | tcp
     std::string cli = ALPHAPULSE_CLI_BIN;
 };
 
@@ -99,9 +104,11 @@ void waitStart() {
     while (g->start.load(std::memory_order_acquire) == 0) ::usleep(50);
 }
 
-enum class Kind { Spsc, Shm, Relay };
+enum class Kind { Spsc, Shm, Relay, Tcp };
 enum class Mode { Throughput, Latency };
-const char* kindName(Kind k) { return k == Kind::Spsc ? "spsc" : k == Kind::Shm ? "shm" : "relay"; }
+const char* kindName(Kind k) {
+    return k == Kind::Spsc ? "spsc" : k == Kind::Shm ? "shm" : k == Kind::Relay ? "relay" : "tcp";
+}
 
 /// Consumer bookkeeping: first/last receive times, latency samples, end of run.
 struct Tally {
@@ -242,35 +249,91 @@ transport::ShmTransport::Options shmOptions(const Settings& s, const std::string
     ::_exit(0);
 }
 
-// ------------------------------------------------------------ Unix-socket relay
+// ------------------------------------------------------ the relay (Unix socket or TCP)
 
-pid_t startRelay(const Settings& s, const std::string& path) {
+/// Where the relay listens: its Unix socket, or a loopback TCP port (then
+/// `path` only names its deployment file, log and stats socket).
+struct RelayEndpoint {
+    std::string path;
+    std::uint16_t tcpPort = 0;
+};
+
+pid_t startRelay(const Settings& s, const RelayEndpoint& at) {
+    std::string config;
+    if (at.tcpPort != 0) {
+        config = at.path + ".yaml";
+        std::FILE* f = std::fopen(config.c_str(), "w");
+        if (f == nullptr) die("write the TCP deployment file");
+        std::fprintf(f, "alphapulse:\n  runtime_dir: /tmp\n  market_data:\n    transport: tcp\n    address: 127.0.0.1:%u\n",
+                     static_cast<unsigned>(at.tcpPort));
+        std::fclose(f);
+    }
     const pid_t pid = ::fork();
     if (pid == 0) {
         processRole("ap-relay", s.cpuRelay, s.niceness);
-        const int log = ::open((path + ".log").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        const int log = ::open((at.path + ".log").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (log >= 0) ::dup2(log, STDERR_FILENO);
-        ::execl(s.cli.c_str(), "alphapulse", "relay", "market_data", "--socket", path.c_str(), nullptr);
+        if (at.tcpPort != 0) {
+            ::execl(s.cli.c_str(), "alphapulse", "relay", "market_data", "--config", config.c_str(), nullptr);
+        } else {
+            ::execl(s.cli.c_str(), "alphapulse", "relay", "market_data", "--socket", at.path.c_str(), nullptr);
+        }
         ::_exit(127);
     }
-    struct stat st{};
-    for (int i = 0; i < 500 && ::stat(path.c_str(), &st) != 0; ++i) ::usleep(10'000);
+    for (int i = 0; i < 500; ++i) {
+        if (at.tcpPort != 0) {
+            const int fd = transport::connectTcp({"127.0.0.1", at.tcpPort}, 100);
+            if (fd >= 0) {
+                ::close(fd);
+                break;
+            }
+        } else {
+            struct stat st{};
+            if (::stat(at.path.c_str(), &st) == 0) break;
+        }
+        ::usleep(10'000);
+    }
     return pid;
 }
 
-std::unique_ptr<client::RelayClient> relayClient(const std::string& path, bool producer) {
-    transport::UnixSocketTransport::Options o;
-    o.path = path;
+std::unique_ptr<client::RelayClient> relayClient(const RelayEndpoint& at, bool producer) {
     client::ClientOptions co;
     if (producer) co.subscription = std::bitset<256>{};
-    auto c = std::make_unique<client::RelayClient>(std::make_unique<transport::UnixSocketTransport>(o), co);
+    std::unique_ptr<transport::Transport> t;
+    if (at.tcpPort != 0) {
+        transport::TcpTransport::Options o;
+        o.host = "127.0.0.1";
+        o.port = at.tcpPort;
+        t = std::make_unique<transport::TcpTransport>(o);
+    } else {
+        transport::UnixSocketTransport::Options o;
+        o.path = at.path;
+        t = std::make_unique<transport::UnixSocketTransport>(o);
+    }
+    auto c = std::make_unique<client::RelayClient>(std::move(t), co);
     if (!c->connected()) die("connect to the relay");
     return c;
 }
 
-[[noreturn]] void relayProducer(const Settings& s, const std::string& path, std::uint64_t frames, Mode mode) {
+/// A loopback port nobody listens on now (the kernel's choice, released at once).
+std::uint16_t freeTcpPort() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    std::uint16_t port = 0;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+        port = ntohs(addr.sin_port);
+    }
+    ::close(fd);
+    return port;
+}
+
+[[noreturn]] void relayProducer(const Settings& s, const RelayEndpoint& at, std::uint64_t frames, Mode mode) {
     processRole("ap-producer", s.cpuProducer, s.niceness);
-    auto c = relayClient(path, true);
+    auto c = relayClient(at, true);
     auto publish = [&](std::span<const std::uint8_t> bytes) {
         while (c->publish(bytes) != transport::SendStatus::Ok) c->flush();
         c->flush();
@@ -302,9 +365,9 @@ std::unique_ptr<client::RelayClient> relayClient(const std::string& path, bool p
     ::_exit(0);
 }
 
-[[noreturn]] void relayConsumer(const Settings& s, const std::string& path, std::uint64_t frames, Mode mode) {
+[[noreturn]] void relayConsumer(const Settings& s, const RelayEndpoint& at, std::uint64_t frames, Mode mode) {
     processRole("ap-consumer", s.cpuConsumer, s.niceness);
-    auto c = relayClient(path, false);
+    auto c = relayClient(at, false);
     Tally tally(frames, s, mode);
     auto handler = [&](const wire::FrameView& f) { tally.frame(f.data()); };
     g->ready.fetch_add(1);
@@ -344,30 +407,29 @@ Result runScenario(const Settings& s, Kind kind, Mode mode) {
     g->failed.store(0);
     g->received = g->firstBatch = g->firstNs = g->lastNs = g->missed = g->samples = 0;
     const std::uint64_t frames = mode == Mode::Latency ? s.latencyFrames
-                                 : kind == Kind::Relay ? s.relayFrames
+                                 : kind == Kind::Relay || kind == Kind::Tcp ? s.relayFrames
                                                        : s.frames;
     const std::string name = "alphapulse-bench-" + std::to_string(::getpid());
     const std::string socketPath = "/tmp/alphapulse-shm-bench-" + std::to_string(::getpid()) + ".sock";
+    const RelayEndpoint endpoint{socketPath, kind == Kind::Tcp ? freeTcpPort() : std::uint16_t{0}};
     pid_t relay = -1;
     if (kind == Kind::Spsc) {
         g_spsc->head.store(0);
         g_spsc->tail.store(0);
     }
-    if (kind == Kind::Relay) relay = startRelay(s, socketPath);
-    // (A TCP relay scenario goes here: start `alphapulse relay market_data --config <tcp yaml>` and
-    // connect TcpTransport clients exactly like the Unix-socket relay.)
+    if (kind == Kind::Relay || kind == Kind::Tcp) relay = startRelay(s, endpoint);
     const pid_t consumer = ::fork();
     if (consumer == 0) {
         if (kind == Kind::Spsc) spscConsumer(s, frames, mode);
         if (kind == Kind::Shm) shmConsumer(s, name, frames, mode);
-        relayConsumer(s, socketPath, frames, mode);
+        relayConsumer(s, endpoint, frames, mode);
     }
     while (g->ready.load() < 1 && g->failed.load() == 0) ::usleep(100);
     const pid_t producer = ::fork();
     if (producer == 0) {
         if (kind == Kind::Spsc) spscProducer(s, frames, mode);
         if (kind == Kind::Shm) shmProducer(s, name, frames, mode);
-        relayProducer(s, socketPath, frames, mode);
+        relayProducer(s, endpoint, frames, mode);
     }
     const std::uint64_t readyBy = nowNs() + 10'000 * MS;
     while (g->ready.load() < 2 && g->failed.load() == 0 && nowNs() < readyBy) ::usleep(100);
@@ -380,6 +442,7 @@ Result runScenario(const Settings& s, Kind kind, Mode mode) {
     }
     ::unlink(socketPath.c_str());
     ::unlink((socketPath + ".log").c_str());
+    ::unlink((socketPath + ".yaml").c_str());
     transport::ShmTransport::removeAbandoned(name);
     Result r;
     r.ok = okProducer && okConsumer && g->failed.load() == 0;
@@ -402,7 +465,7 @@ void usage() {
     std::fprintf(stderr,
                  "shm_bench [--reps N] [--frames N] [--relay-frames N] [--latency-frames N] [--ring-bytes N]\n"
                  "          [--cpu-producer C] [--cpu-consumer C] [--cpu-relay C] [--nice N] [--no-latency] [--no-throughput]\n"
-                 "          [--only spsc|shm|relay] [--cli PATH]\n");
+                 "          [--only spsc|shm|relay|tcp] [--cli PATH]\n");
     std::exit(2);
 }
 
@@ -462,7 +525,7 @@ int main(int argc, char** argv) {
         g_spscMask = slots - 1;
     }
     std::vector<Kind> kinds;
-    for (Kind k : {Kind::Spsc, Kind::Shm, Kind::Relay}) {
+    for (Kind k : {Kind::Spsc, Kind::Shm, Kind::Relay, Kind::Tcp}) {
         if (s.only.empty() || s.only == kindName(k)) kinds.push_back(k);
     }
     std::map<Kind, std::vector<double>> rate, p50, p90, p99;
@@ -521,6 +584,9 @@ int main(int argc, char** argv) {
         if (s.throughput && !rate[Kind::Relay].empty()) {
             std::printf("throughput shm / unix relay = %.2f\n", shmRate / median(rate[Kind::Relay]));
         }
+        if (s.throughput && !rate[Kind::Tcp].empty()) {
+            std::printf("throughput shm / tcp relay = %.2f\n", shmRate / median(rate[Kind::Tcp]));
+        }
         if (s.latency && !p50[Kind::Shm].empty()) {
             const double a = median(p50[Kind::Shm]), b = median(p99[Kind::Shm]);
             std::printf("latency shm p50 %.0f ns (target <= 400: %s), p99 %.0f ns (target <= 2000: %s)\n", a,
@@ -528,6 +594,10 @@ int main(int argc, char** argv) {
             if (!p50[Kind::Relay].empty()) {
                 std::printf("latency shm / unix relay: p50 %.3f, p99 %.3f\n", a / median(p50[Kind::Relay]),
                             b / median(p99[Kind::Relay]));
+            }
+            if (!p50[Kind::Tcp].empty()) {
+                std::printf("latency shm / tcp relay: p50 %.3f, p99 %.3f\n", a / median(p50[Kind::Tcp]),
+                            b / median(p99[Kind::Tcp]));
             }
             if (!p50[Kind::Spsc].empty()) {
                 std::printf("latency shm / spsc: p50 %.2f, p99 %.2f\n", a / median(p50[Kind::Spsc]),
