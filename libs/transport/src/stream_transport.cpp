@@ -79,6 +79,13 @@ void StreamTransport::takeUnsent(std::vector<std::uint8_t>& into) {
     m_unsent.clear();
 }
 
+bool StreamTransport::shutdownSend() {
+    // A FIN before the pending bytes would cut the stream short: only once
+    // everything taken is written (the caller flushes until pendingBytes() is 0).
+    if (m_fd < 0 || !flush() || m_outHead != m_outTail) return false;
+    return ::shutdown(m_fd, SHUT_WR) == 0;
+}
+
 bool StreamTransport::flush() {
     while (m_fd >= 0 && m_outHead < m_outTail) {
         const ssize_t n = ::send(m_fd, m_out.data() + m_outHead, m_outTail - m_outHead, MSG_NOSIGNAL | MSG_DONTWAIT);

@@ -37,6 +37,7 @@ public:
     int receive(FrameHandler handler, int timeoutMs) final;
     [[nodiscard]] int pollFd() const noexcept final { return m_fd; }
     void takeUnsent(std::vector<std::uint8_t>& into) final;
+    bool shutdownSend() final;
     void close() noexcept final;
     [[nodiscard]] const std::string& reason() const noexcept final { return m_reason; }
 

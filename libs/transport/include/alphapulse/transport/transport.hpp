@@ -72,6 +72,15 @@ public:
     /// kernel of a dead connection cannot be recovered. Default: nothing.
     virtual void takeUnsent(std::vector<std::uint8_t>& into) { static_cast<void>(into); }
 
+    /// Ends the sending half of the connection (a stream socket's FIN) once
+    /// everything send() took is written, and keeps receiving: the peer reads
+    /// to the end, answers (a relay's Error frames), then closes, which
+    /// receive() reports as -1. This is how a producer learns definitively what
+    /// became of its last frames. False when the transport has no half-close
+    /// (the default: channel, shared memory, NATS), is not connected, or still
+    /// holds unwritten bytes (flush() first).
+    virtual bool shutdownSend() { return false; }
+
     virtual void close() noexcept = 0;
     [[nodiscard]] virtual const std::string& reason() const noexcept = 0;
     /// "unix:/tmp/alphapulse/market_data.sock", "channel:market_data", ...
