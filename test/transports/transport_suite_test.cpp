@@ -97,6 +97,27 @@ int freePort() {
     return port;
 }
 
+/// The JSON object on the last line a peer printed. A peer that printed
+/// nothing, or whose last line is not a JSON object (it crashed, or printed
+/// an error), is a test failure showing `shown` (its raw output); the result
+/// is then an empty object, so the checks that follow read their defaults
+/// instead of throwing on a null or discarded value (type_error.306).
+Json lastObject(const std::string& out, const std::string& shown) {
+    const auto all = lines(out);
+    Json last = all.empty() ? Json() : Json::parse(all.back(), nullptr, false);
+    if (last.is_object()) return last;
+    ADD_FAILURE() << (all.empty() ? "the peer printed nothing" : "the peer's last line is not a JSON object")
+                  << ":\n" << shown;
+    return Json::object();
+}
+
+/// `result[key]` when that is an object, else an empty one (for lastObject's
+/// empty object: `[]` on a const JSON without the key is undefined).
+Json field(const Json& result, const std::string& key) {
+    const auto it = result.find(key);
+    return it != result.end() && it->is_object() ? *it : Json::object();
+}
+
 /// One service: a process, or a thread of this test running the same code.
 class Peer {
 public:
@@ -121,24 +142,21 @@ public:
 
     [[nodiscard]] Process* process() noexcept { return m_process.get(); }
 
-    /// Waits for it to end with status 0; the JSON of its last output line.
+    /// Waits for it to end with status 0; the JSON object of its last output
+    /// line (lastObject: an empty object, and a failure, when there is none).
     Json finish(int timeoutMs = 30000) {
-        std::string out;
         if (m_process) {
             const auto status = m_process->wait(timeoutMs);
             EXPECT_TRUE(exitedZero(status)) << statusText(status) << ": " << m_process->describe();
-            out = m_process->out();
-        } else {
-            const bool done = eventually([&] { return m_done.load(); }, timeoutMs, 2);
-            EXPECT_TRUE(done) << "peer thread still running";
-            if (!done) return Json();
-            m_thread.join();
-            std::lock_guard lock(m_mutex);
-            EXPECT_EQ(m_status, 0) << m_output;
-            out = m_output;
+            return lastObject(m_process->out(), m_process->describe());
         }
-        const auto all = lines(out);
-        return all.empty() ? Json() : Json::parse(all.back(), nullptr, false);
+        const bool done = eventually([&] { return m_done.load(); }, timeoutMs, 2);
+        EXPECT_TRUE(done) << "peer thread still running";
+        if (!done) return Json::object();
+        m_thread.join();
+        std::lock_guard lock(m_mutex);
+        EXPECT_EQ(m_status, 0) << m_output;
+        return lastObject(m_output, m_output);
     }
 
 private:
@@ -302,7 +320,7 @@ protected:
         Peer& p = producer(domain, type, source, count);
         EXPECT_EQ(p.finish().value("published", 0u), count);
         const Json got = c.finish();
-        EXPECT_EQ(got["per_source"].value(std::to_string(source), 0u), count) << got.dump();
+        EXPECT_EQ(field(got, "per_source").value(std::to_string(source), 0u), count) << got.dump();
         EXPECT_TRUE(got.value("order_ok", false)) << got.dump();
         EXPECT_EQ(got.value("gaps", 1u), 0u) << got.dump();
     }
@@ -347,8 +365,8 @@ TEST_P(TransportSuite, ProducersTimesConsumersExactCountsAndPerProducerOrder) {
         const Json got = c->finish();
         EXPECT_EQ(got.value("count", 0u), PRODUCERS * COUNT) << "nothing lost, nothing extra: " << got.dump();
         for (int i = 1; i <= PRODUCERS; ++i) {
-            EXPECT_EQ(got["per_source"].value(std::to_string(i), 0u), COUNT) << got.dump();
-            EXPECT_EQ(got["last_seq"].value(std::to_string(i), 0u), COUNT) << got.dump();
+            EXPECT_EQ(field(got, "per_source").value(std::to_string(i), 0u), COUNT) << got.dump();
+            EXPECT_EQ(field(got, "last_seq").value(std::to_string(i), 0u), COUNT) << got.dump();
         }
         EXPECT_TRUE(got.value("order_ok", false)) << "per-producer order: " << got.dump();
         EXPECT_EQ(got.value("gaps", 1u), 0u) << got.dump();
@@ -370,8 +388,8 @@ TEST_P(TransportSuite, SubscribersGetOnlyTheirTypes) {
     EXPECT_EQ(q.finish().value("published", 0u), COUNT);
     const Json gotQuotes = quotes.finish();
     EXPECT_EQ(gotQuotes.value("count", 0u), COUNT) << gotQuotes.dump();
-    EXPECT_EQ(gotQuotes["per_type"].size(), 1u) << "quotes only: " << gotQuotes.dump();
-    EXPECT_EQ(gotQuotes["per_type"].value("2", 0u), COUNT) << gotQuotes.dump();
+    EXPECT_EQ(field(gotQuotes, "per_type").size(), 1u) << "quotes only: " << gotQuotes.dump();
+    EXPECT_EQ(field(gotQuotes, "per_type").value("2", 0u), COUNT) << gotQuotes.dump();
     const Json gotAll = all.finish();
     EXPECT_EQ(gotAll.value("count", 0u), 2 * COUNT) << gotAll.dump();
     EXPECT_TRUE(gotAll.value("order_ok", false)) << gotAll.dump();
@@ -394,10 +412,10 @@ TEST_P(TransportSuite, AServiceThatProducesAndConsumesNeverGetsItsOwnFrames) {
     const Json a = both[0]->finish();
     const Json b = both[1]->finish();
     EXPECT_EQ(a.value("count", 0u), COUNT) << a.dump();
-    EXPECT_EQ(a["per_source"].size(), 1u) << "only the other's frames: " << a.dump();
-    EXPECT_EQ(a["per_source"].value("8", 0u), COUNT) << a.dump();
-    EXPECT_EQ(b["per_source"].size(), 1u) << "only the other's frames: " << b.dump();
-    EXPECT_EQ(b["per_source"].value("7", 0u), COUNT) << b.dump();
+    EXPECT_EQ(field(a, "per_source").size(), 1u) << "only the other's frames: " << a.dump();
+    EXPECT_EQ(field(a, "per_source").value("8", 0u), COUNT) << a.dump();
+    EXPECT_EQ(field(b, "per_source").size(), 1u) << "only the other's frames: " << b.dump();
+    EXPECT_EQ(field(b, "per_source").value("7", 0u), COUNT) << b.dump();
     EXPECT_TRUE(a.value("order_ok", false) && b.value("order_ok", false)) << a.dump() << b.dump();
     ASSERT_NO_FATAL_FAILURE(stopRelay("market_data"));
 }
@@ -419,8 +437,8 @@ TEST_P(TransportSuite, OutOfDomainAndBadChecksumFramesAreDroppedAndTheServiceCar
     EXPECT_EQ(good.finish().value("published", 0u), GOOD);
     const Json got = c.finish();
     EXPECT_EQ(got.value("count", 0u), GOOD) << "only the good frames: " << got.dump();
-    EXPECT_EQ(got["per_source"].size(), 1u) << got.dump();
-    EXPECT_EQ(got["per_source"].value("5", 0u), GOOD) << got.dump();
+    EXPECT_EQ(field(got, "per_source").size(), 1u) << got.dump();
+    EXPECT_EQ(field(got, "per_source").value("5", 0u), GOOD) << got.dump();
     EXPECT_TRUE(got.value("order_ok", false)) << got.dump();
     if (GetParam().relayProcess) {
         const Json s = stats("signals");
@@ -494,7 +512,7 @@ TEST_P(TransportSuite, RelayKilledAndRestartedClientsReconnectAndLaterFramesArri
     EXPECT_GE(published.value("reconnects", 0u), 1u) << published.dump();
     const Json got = c.finish();
     EXPECT_GE(got.value("reconnects", 0u), 1u) << got.dump();
-    EXPECT_EQ(got["last_seq"].value("1", 0u), COUNT) << "the last frame, published after the restart: " << got.dump();
+    EXPECT_EQ(field(got, "last_seq").value("1", 0u), COUNT) << "the last frame, published after the restart: " << got.dump();
     EXPECT_TRUE(got.value("order_ok", false)) << "rising, never reordered: " << got.dump();
     EXPECT_LE(got.value("gaps", 2u), 1u) << "at most one hole, around the restart: " << got.dump();
     consumersDone("market_data");
@@ -538,8 +556,8 @@ TEST_P(TransportSuite, TapAndPublishFindTheBusInTheDeploymentFile) {
     ASSERT_EQ(out.size(), 3u) << tap.describe();
     for (std::size_t i = 0; i < out.size(); ++i) {
         const Json frame = Json::parse(out[i], nullptr, false);
-        EXPECT_EQ(frame["header"].value("message_type_name", ""), "Trade") << out[i];
-        EXPECT_EQ(frame["header"].value("sequence", 0u), i + 1) << out[i];
+        EXPECT_EQ(field(frame, "header").value("message_type_name", ""), "Trade") << out[i];
+        EXPECT_EQ(field(frame, "header").value("sequence", 0u), i + 1) << out[i];
     }
     ASSERT_NO_FATAL_FAILURE(stopRelay("market_data"));
 }
@@ -615,9 +633,9 @@ TEST_P(MixedMode, MarketDataOnOneTransportOrdersOnUnixSocketsSameServices) {
     EXPECT_EQ(seen.value("count", 0u), COUNT) << seen.dump();
     const auto status = engine.wait(25000);
     EXPECT_TRUE(exitedZero(status)) << engine.describe();
-    const Json orders = Json::parse(lines(engine.out()).back(), nullptr, false);
+    const Json orders = lastObject(engine.out(), engine.describe());
     EXPECT_EQ(orders.value("count", 0u), COUNT) << orders.dump();
-    EXPECT_EQ(orders["per_type"].value("40", 0u), COUNT) << "OrderRequests: " << orders.dump();
+    EXPECT_EQ(field(orders, "per_type").value("40", 0u), COUNT) << "OrderRequests: " << orders.dump();
     EXPECT_TRUE(orders.value("order_ok", false)) << orders.dump();
     EXPECT_EQ(orders.value("gaps", 1u), 0u) << orders.dump();
     ASSERT_NO_FATAL_FAILURE(stopRelay("market_data"));
