@@ -22,13 +22,16 @@ inline nats::NatsOptions busOptions(std::vector<std::string> servers, wire::Doma
     return options;
 }
 
-inline std::unique_ptr<client::RelayClient> natsClient(const nats::NatsOptions& options,
+/// A RelayClient on a NatsTransport, the subscription in both as
+/// config::makeClient does: the transport subscribes once, in connect().
+inline std::unique_ptr<client::RelayClient> natsClient(nats::NatsOptions options,
                                                        std::optional<std::bitset<256>> subscription = std::nullopt,
                                                        std::string name = "client") {
     client::ClientOptions clientOptions;
     clientOptions.name = std::move(name);
-    clientOptions.subscription = std::move(subscription);
-    return std::make_unique<client::RelayClient>(std::make_unique<nats::NatsTransport>(options), clientOptions);
+    clientOptions.subscription = subscription;
+    options.subscription = std::move(subscription);
+    return std::make_unique<client::RelayClient>(std::make_unique<nats::NatsTransport>(std::move(options)), clientOptions);
 }
 
 inline nats::NatsTransport& natsOf(client::RelayClient& client) {

@@ -1,5 +1,8 @@
 // From a deployment's domain settings to a live transport: the one switch
 // over transport kinds.
+#include <bitset>
+#include <optional>
+
 #include "alphapulse/client/relay_client.hpp"
 #include "alphapulse/config/deployment.hpp"
 #include "alphapulse/nats/nats_transport.hpp"
@@ -9,6 +12,49 @@
 #include "alphapulse/transport/unix_socket_transport.hpp"
 
 namespace alphapulse::config {
+
+namespace {
+
+/// NATS subscribes in connect(), so it is told the client's subscription
+/// (nullopt: the whole domain) before, not only by the Subscribe frame
+/// RelayClient sends next: a producer then never subscribes at all
+/// (docs/design/nats.md, "Subscriptions").
+std::unique_ptr<transport::Transport> makeNatsTransport(const DomainSettings& d, wire::Domain domain,
+                                                        std::string_view clientName,
+                                                        std::optional<std::bitset<256>> subscription) {
+    nats::NatsOptions options;
+    const NatsSettings& n = d.nats;
+    options.servers = n.servers;
+    options.subjectPrefix = n.subjectPrefix;
+    options.name = std::string(clientName);
+    options.user = n.user;
+    options.password = n.password;
+    options.token = n.token;
+    options.nkeySeedFile = n.nkeySeedFile;
+    options.credsFile = n.credsFile;
+    options.tls = n.tls;
+    options.tlsCaFile = n.tlsCaFile;
+    options.tlsCertFile = n.tlsCertFile;
+    options.tlsKeyFile = n.tlsKeyFile;
+    nats::applyPolicy(options, d.relay);
+    options.subscription = std::move(subscription);
+    options.jetstream.enabled = n.jetstream.enabled;
+    options.jetstream.stream = n.jetstream.stream;
+    options.jetstream.durable = n.jetstream.durable.empty() ? std::string(clientName) : n.jetstream.durable;
+    std::string why;
+    const auto deliver = nats::parseDeliver(n.jetstream.deliver, &why);
+    if (!deliver) throw ConfigError(std::string(wire::domainName(domain)) + ": jetstream.deliver: " + why);
+    options.jetstream.deliver = *deliver;
+    options.jetstream.maxBytes = n.jetstream.maxBytes;
+    options.jetstream.ack = n.jetstream.ack;
+    try {
+        return std::make_unique<nats::NatsTransport>(std::move(options));
+    } catch (const std::invalid_argument& e) {
+        throw ConfigError(std::string(wire::domainName(domain)) + ": " + e.what());
+    }
+}
+
+} // namespace
 
 std::unique_ptr<transport::Transport> makeTransport(const Deployment& deployment, wire::Domain domain,
                                                     std::string_view clientName) {
@@ -59,37 +105,7 @@ std::unique_ptr<transport::Transport> makeTransport(const Deployment& deployment
         options.customTypes = d.relay.customTypes;
         return std::make_unique<transport::ShmTransport>(std::move(options));
     }
-    case TransportKind::Nats: {
-        nats::NatsOptions options;
-        const NatsSettings& n = d.nats;
-        options.servers = n.servers;
-        options.subjectPrefix = n.subjectPrefix;
-        options.name = std::string(clientName);
-        options.user = n.user;
-        options.password = n.password;
-        options.token = n.token;
-        options.nkeySeedFile = n.nkeySeedFile;
-        options.credsFile = n.credsFile;
-        options.tls = n.tls;
-        options.tlsCaFile = n.tlsCaFile;
-        options.tlsCertFile = n.tlsCertFile;
-        options.tlsKeyFile = n.tlsKeyFile;
-        nats::applyPolicy(options, d.relay);
-        options.jetstream.enabled = n.jetstream.enabled;
-        options.jetstream.stream = n.jetstream.stream;
-        options.jetstream.durable = n.jetstream.durable.empty() ? std::string(clientName) : n.jetstream.durable;
-        std::string why;
-        const auto deliver = nats::parseDeliver(n.jetstream.deliver, &why);
-        if (!deliver) throw ConfigError(std::string(wire::domainName(domain)) + ": jetstream.deliver: " + why);
-        options.jetstream.deliver = *deliver;
-        options.jetstream.maxBytes = n.jetstream.maxBytes;
-        options.jetstream.ack = n.jetstream.ack;
-        try {
-            return std::make_unique<nats::NatsTransport>(std::move(options));
-        } catch (const std::invalid_argument& e) {
-            throw ConfigError(std::string(wire::domainName(domain)) + ": " + e.what());
-        }
-    }
+    case TransportKind::Nats: return makeNatsTransport(d, domain, clientName, std::nullopt);
     }
     throw ConfigError(std::string(wire::domainName(domain)) + ": unknown transport");
 }
@@ -101,7 +117,11 @@ std::unique_ptr<client::RelayClient> makeClient(const Deployment& deployment, wi
         const auto it = consumer->subscriptions.find(domain);
         if (it != consumer->subscriptions.end()) resolved.subscription = it->second;
     }
-    return std::make_unique<client::RelayClient>(makeTransport(deployment, domain, options.name), std::move(resolved));
+    const DomainSettings& d = requireDomain(deployment, domain);
+    auto transport = d.transport == TransportKind::Nats
+                         ? makeNatsTransport(d, domain, options.name, resolved.subscription)
+                         : makeTransport(deployment, domain, options.name);
+    return std::make_unique<client::RelayClient>(std::move(transport), std::move(resolved));
 }
 
 } // namespace alphapulse::config
