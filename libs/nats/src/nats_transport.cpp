@@ -153,6 +153,12 @@ struct Shared {
 
 namespace {
 
+/// Frames nats.c dropped for the subscription (its pending limits).
+std::uint64_t droppedBy(natsSubscription* sub) noexcept {
+    std::int64_t dropped = 0;
+    return natsSubscription_GetDropped(sub, &dropped) == NATS_OK && dropped > 0 ? static_cast<std::uint64_t>(dropped) : 0U;
+}
+
 void onMessage(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
     static_cast<Shared*>(closure)->push(msg);
 }
@@ -263,9 +269,11 @@ public:
     }
     bool ensureStream();
     bool applySubscription();
-    bool subscriptionChange();
+    bool subscribeCoreTypes(const std::bitset<256>& wanted);
+    bool subscribeJetStreamTypes(const std::bitset<256>& wanted);
     void keep(natsSubscription* sub); ///< pending limits, completion tracking, kept for teardown
-    void closeSubscriptions() noexcept;
+    void retireSubscriptions() noexcept;
+    void destroySubscriptions() noexcept;
     bool subscribeCore(const std::string& subject);
     bool subscribeJetStream();
     transport::SendStatus send(std::span<const std::uint8_t> frames);
@@ -285,10 +293,15 @@ public:
     jsCtx* js = nullptr;
     jsPubOptions publishOptions{};
     std::string streamName;
-    std::vector<natsSubscription*> subscriptions;
+    std::vector<natsSubscription*> subscriptions; ///< live
+    /// Unsubscribed, not yet destroyed: nats.c 3.4.1's read loop uses a
+    /// subscription it looked up without a reference (upstream #637, fixed in
+    /// 3.6.1), so a handle is destroyed only once natsConnection_Close joined
+    /// that thread (teardown). One per replaced subscription until then.
+    std::vector<natsSubscription*> retired;
     std::optional<std::bitset<256>> desired; ///< what the client asked for (nullopt: all)
     std::bitset<256> accepted;               ///< what is delivered (subscribed types)
-    bool subscribedAll = false;              ///< the subscriptions are the domain wildcard
+    bool applied = false;                    ///< `accepted` is what the subscriptions on this connection give
     bool setupPending = false;               ///< subscriptions to (re)make before the next delivery
     std::vector<natsMsg*> batch;
     std::vector<std::uint8_t> unsent;        ///< frames taken that nats.c refused for now
@@ -379,7 +392,9 @@ bool NatsTransport::Impl::connect() {
     // The interest is on the server before connect() returns, as a relay
     // serves a client from its accept: a service that connects and then
     // waits for frames must not miss the first ones because it has not
-    // polled yet. (A Subscribe frame sent next narrows it, in send().)
+    // polled yet. The options carry the client's subscription
+    // (config::makeClient passes it), so the Subscribe frame RelayClient
+    // sends next changes nothing, and a producer subscribes to nothing.
     if (!applySubscription()) {
         teardown();
         return false;
@@ -491,57 +506,59 @@ bool NatsTransport::Impl::subscribeJetStream() {
     return true;
 }
 
-void NatsTransport::Impl::closeSubscriptions() noexcept {
+void NatsTransport::Impl::retireSubscriptions() noexcept {
     for (natsSubscription* sub : subscriptions) {
-        counters.dropsSlowConsumer += [&] {
-            std::int64_t dropped = 0;
-            natsSubscription_GetDropped(sub, &dropped);
-            return dropped > 0 ? static_cast<std::uint64_t>(dropped) : 0U;
-        }();
-        // Core subscriptions are unsubscribed; a JetStream subscription is only
-        // destroyed, which keeps a durable consumer (and its position) on the server.
+        counters.dropsSlowConsumer += droppedBy(sub); // it cannot be asked once unsubscribed
+        // Core subscriptions are unsubscribed; a JetStream one is left to
+        // natsConnection_Close, which keeps a durable consumer (and its
+        // position) on the server. Either way the handle is kept (`retired`).
         if (!options.jetstream.enabled) natsSubscription_Unsubscribe(sub);
-        natsSubscription_Destroy(sub);
+        retired.push_back(sub);
     }
     subscriptions.clear();
-    subscribedAll = false;
     accepted.reset();
+    applied = false;
+}
+
+/// Only once natsConnection_Close returned: it joined the read loop, the one
+/// thread that may use a subscription without holding a reference.
+void NatsTransport::Impl::destroySubscriptions() noexcept {
+    for (natsSubscription* sub : retired) natsSubscription_Destroy(sub);
+    retired.clear();
 }
 
 bool NatsTransport::Impl::applySubscription() {
     setupPending = false;
-    if (!subscriptionChange()) return false;
+    const std::bitset<256> wanted = desired ? (*desired & policy.carried()) : policy.carried();
+    // RelayClient repeats on connect what the options already said: nothing to redo.
+    if (applied && wanted == accepted) return true;
+    if (!(options.jetstream.enabled ? subscribeJetStreamTypes(wanted) : subscribeCoreTypes(wanted))) return false;
+    applied = true;
     // The server has the interest once this returns: frames published after
     // (by anyone) are delivered, as after a relay took a Subscribe frame.
     if (natsConnection_Status(conn) == NATS_CONN_STATUS_CONNECTED) natsConnection_FlushTimeout(conn, options.connectTimeoutMs);
     return true;
 }
 
-bool NatsTransport::Impl::subscriptionChange() {
-    std::bitset<256> wanted = desired ? (*desired & policy.carried()) : policy.carried();
-    const bool all = wanted == policy.carried();
-    if (options.jetstream.enabled) {
-        // One consumer on the domain's wildcard keeps the stream's order across
-        // types; types not asked for are acknowledged and skipped.
-        accepted = wanted;
-        if (wanted.none()) {
-            closeSubscriptions();
-        } else if (subscriptions.empty() && !subscribeJetStream()) {
-            return false;
-        }
-        return true;
-    }
-    if (!subscriptions.empty() && wanted == accepted && all == subscribedAll) return true;
-    closeSubscriptions();
+bool NatsTransport::Impl::subscribeCoreTypes(const std::bitset<256>& wanted) {
+    retireSubscriptions();
     accepted = wanted;
-    if (all) {
-        subscribedAll = true;
-        return subscribeCore(subjects.wildcard());
-    }
+    if (wanted == policy.carried()) return subscribeCore(subjects.wildcard());
     for (std::size_t type = 0; type < 256; ++type) {
         if (wanted.test(type) && !subscribeCore(subjects.subject(static_cast<std::uint8_t>(type)))) return false;
     }
     return true;
+}
+
+bool NatsTransport::Impl::subscribeJetStreamTypes(const std::bitset<256>& wanted) {
+    // One consumer on the domain's wildcard keeps the stream's order across
+    // types; types not asked for are acknowledged and skipped. Once made it
+    // stays until close, even when nothing is wanted any more: unsubscribing
+    // at run time would be the use-after-free `retired` avoids, or delete
+    // the consumer.
+    accepted = wanted;
+    if (wanted.none() || !subscriptions.empty()) return true;
+    return subscribeJetStream();
 }
 
 void NatsTransport::Impl::teardown() noexcept {
@@ -558,16 +575,17 @@ void NatsTransport::Impl::teardown() noexcept {
         wait.MaxWait = 1000;
         js_PublishAsyncComplete(js, &wait);
     }
-    closeSubscriptions();
+    retireSubscriptions();
     // Acknowledgements and frames still in nats.c's buffer go out first.
     if (!shared.closed && natsConnection_Status(conn) == NATS_CONN_STATUS_CONNECTED) natsConnection_FlushTimeout(conn, 500);
-    natsConnection_Close(conn);
+    natsConnection_Close(conn); // joins nats.c's read loop
     {
         // No callback may run once the connection is destroyed.
         std::unique_lock lock(shared.doneMutex);
         shared.done.wait_for(lock, std::chrono::seconds(5),
                              [&] { return shared.closedCallbackRan && shared.liveSubscriptions <= 0; });
     }
+    destroySubscriptions();
     resendDue(/*all=*/true); // closing: what no server acknowledged is counted lost
     if (js != nullptr) jsCtx_Destroy(js);
     js = nullptr;
@@ -856,12 +874,7 @@ NatsCounters NatsTransport::counters() const noexcept {
     out.publishRetries = impl.shared.publishRetries.load();
     out.publishErrors = impl.shared.publishErrors.load();
     out.inflight = impl.shared.inflight.load();
-    for (natsSubscription* sub : impl.subscriptions) {
-        std::int64_t dropped = 0;
-        if (natsSubscription_GetDropped(sub, &dropped) == NATS_OK && dropped > 0) {
-            out.dropsSlowConsumer += static_cast<std::uint64_t>(dropped);
-        }
-    }
+    for (natsSubscription* sub : impl.subscriptions) out.dropsSlowConsumer += droppedBy(sub);
     return out;
 }
 
