@@ -18,10 +18,6 @@ using wire::MessageType;
 
 namespace {
 
-std::vector<std::uint8_t> quote(std::uint8_t source, std::uint64_t seq) {
-    return retyped(trade(source, seq), static_cast<std::uint8_t>(MessageType::Quote));
-}
-
 /// Publishes a raw payload with plain nats.c (another implementation on the same subjects).
 void rawPublish(const std::string& url, const std::string& subject, const std::vector<std::uint8_t>& bytes) {
     natsConnection* nc = nullptr;

@@ -26,6 +26,11 @@ inline std::vector<std::uint8_t> retyped(std::vector<std::uint8_t> frame, std::u
     return frame;
 }
 
+/// A checksummed Quote (a Trade's bytes under the Quote type): a second market data type.
+inline std::vector<std::uint8_t> quote(std::uint8_t source, std::uint64_t sequence) {
+    return retyped(trade(source, sequence), static_cast<std::uint8_t>(wire::MessageType::Quote));
+}
+
 /// A checksummed OrderRequest (execution domain).
 inline std::vector<std::uint8_t> order(std::uint8_t source, std::uint64_t sequence) {
     std::vector<std::uint8_t> frame(wire::OrderRequestLayout::SIZE);
