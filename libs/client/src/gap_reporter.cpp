@@ -5,7 +5,7 @@
 namespace alphapulse::client {
 
 GapReporter::GapReporter(std::string domain, std::FILE* out, unsigned linesPerSecond)
-    : m_domainField(domain.empty() ? std::string() : "\"domain\":\"" + domain + "\","), m_out(out),
+    : m_domain(domain), m_domainField(domain.empty() ? std::string() : "\"domain\":\"" + domain + "\","), m_out(out),
       m_linesPerSecond(linesPerSecond) {}
 
 void GapReporter::attach(RelayClient& client) {

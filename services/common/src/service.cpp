@@ -2,8 +2,10 @@
 
 #include <csignal>
 #include <cstdio>
+#include <deque>
 #include <iostream>
 
+#include "alphapulse/client/gap_reporter.hpp"
 #include "alphapulse/client/relay_client.hpp"
 
 namespace alphapulse::service {
@@ -11,6 +13,14 @@ namespace alphapulse::service {
 namespace {
 volatile std::sig_atomic_t g_stop = 0;
 extern "C" void onStopSignal(int /*signal*/) { g_stop = 1; }
+
+/// One reporter per client connect() made. They live for the whole process
+/// (a deque keeps their addresses), longer than the clients, so that the
+/// summary can still be printed after the service's main has returned.
+std::deque<client::GapReporter>& gapReporters() {
+    static std::deque<client::GapReporter> reporters;
+    return reporters;
+}
 } // namespace
 
 void addCommonOptions(CLI::App& app, CommonOptions& options) {
@@ -31,7 +41,9 @@ std::unique_ptr<client::RelayClient> connect(const config::Deployment& deploymen
     client::ClientOptions options;
     options.name = name;
     options.subscription = client::typesOf(types);
-    return config::makeClient(deployment, domain, options);
+    auto client = config::makeClient(deployment, domain, options);
+    gapReporters().emplace_back(std::string(wire::domainName(domain))).attach(*client);
+    return client;
 }
 
 void installStopHandlers() {
@@ -65,6 +77,7 @@ std::uint64_t& Stats::counter(std::string_view key) {
 }
 
 void Stats::tick() {
+    for (auto& reporter : gapReporters()) reporter.tick();
     if (m_interval.count() <= 0) return;
     const auto now = std::chrono::steady_clock::now();
     if (now < m_next) return;
@@ -75,6 +88,10 @@ void Stats::tick() {
 void Stats::print() {
     std::string line = "stats " + m_name;
     for (const auto& [name, value] : m_counters) line += " " + name + "=" + std::to_string(value);
+    for (const auto& reporter : gapReporters()) {
+        line += " gaps_" + reporter.domain() + "=" + std::to_string(reporter.gaps()) + " missed_" +
+                reporter.domain() + "=" + std::to_string(reporter.missing());
+    }
     line += '\n';
     std::fputs(line.c_str(), stderr);
     std::fflush(stderr);
@@ -96,7 +113,9 @@ int run(CLI::App& app, int argc, char** argv, const std::function<int()>& main) 
     }
     installStopHandlers();
     try {
-        return main();
+        const int status = main();
+        for (auto& reporter : gapReporters()) reporter.summary();
+        return status;
     } catch (const config::ConfigError& e) {
         std::cerr << app.get_name() << ": " << e.what() << '\n';
         return 2;

@@ -35,6 +35,7 @@ public:
     /// client's other counters when given: it may be gone by then).
     void summary(const ClientCounters* counters = nullptr);
 
+    [[nodiscard]] const std::string& domain() const noexcept { return m_domain; }
     [[nodiscard]] std::uint64_t gaps() const noexcept { return m_gaps; }
     [[nodiscard]] std::uint64_t missing() const noexcept { return m_missing; }
 
@@ -43,6 +44,7 @@ private:
     void printSuppressed();
     void write(const std::string& key, const std::string& fields);
 
+    std::string m_domain;
     std::string m_domainField; ///< `"domain":"...",` or empty
     std::FILE* m_out;
     unsigned m_linesPerSecond;

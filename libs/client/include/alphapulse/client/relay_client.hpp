@@ -78,6 +78,7 @@ public:
     [[nodiscard]] int pollFd() const noexcept;
     [[nodiscard]] const ClientCounters& counters() const noexcept { return m_counters; }
     [[nodiscard]] transport::Transport& transport() noexcept { return *m_transport; }
+    [[nodiscard]] const transport::Transport& transport() const noexcept { return *m_transport; }
     [[nodiscard]] const ClientOptions& options() const noexcept { return m_options; }
     /// Milliseconds until the next reconnect attempt is due (0 when connected or due now).
     [[nodiscard]] int reconnectDelayMs() const noexcept;

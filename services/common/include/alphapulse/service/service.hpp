@@ -4,7 +4,10 @@
 // describes, clients for the domains it talks to (on whatever transport the
 // deployment configures), a clean stop on SIGTERM/SIGINT, and a one-line
 // summary of its counters on stderr now and then (`alphapulse up` keeps it in
-// the service's log; the pipeline tests read the last one).
+// the service's log; the pipeline tests read the last one). Sequence gaps in
+// what a service receives are never silent: each is a JSON line on stderr
+// (client::GapReporter, rate-limited), the stats lines count them per domain
+// (gaps_<domain>, missed_<domain>), and a summary line ends the run.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wnull-dereference" // CLI11's string helpers, once inlined (GCC 12)
 #include <CLI/CLI.hpp>
@@ -43,7 +46,8 @@ void addCommonOptions(CLI::App& app, CommonOptions& options);
 /// A client of `domain` named after the service. `types` is what it wants to
 /// receive (an empty list: nothing, a pure producer); a consumer section of
 /// the deployment with the service's name overrides it. This is the one place
-/// that decides how a service reaches a domain.
+/// that decides how a service reaches a domain; it also reports the client's
+/// gaps (see above).
 [[nodiscard]] std::unique_ptr<client::RelayClient> connect(const config::Deployment& deployment, wire::Domain domain,
                                                            const std::string& name,
                                                            std::initializer_list<wire::MessageType> types);
@@ -65,7 +69,8 @@ private:
     std::uint64_t m_last = 0;
 };
 
-/// Named counters, printed as one line: "stats <name> key=value ...".
+/// Named counters, printed as one line: "stats <name> key=value ...", followed
+/// by the gap counters of every domain connect() reached.
 /// Counters are created while setting up; counting allocates nothing.
 class Stats {
 public:
@@ -91,6 +96,7 @@ bool publish(client::RelayClient& client, std::span<const std::uint8_t> frame,
 
 /// Runs `main` with the service's command line parsed: returns the exit
 /// status (2 for a usage or configuration error, with the reason on stderr).
+/// Prints the gap summaries when `main` returns.
 int run(CLI::App& app, int argc, char** argv, const std::function<int()>& main);
 
 } // namespace alphapulse::service
