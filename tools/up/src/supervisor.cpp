@@ -27,6 +27,7 @@ struct Supervisor::Entry {
     ProcessState state;
     std::chrono::milliseconds backoff{0};
     Clock::time_point startedAt{};
+    std::uintmax_t logOffset = 0;               ///< where this run's output starts in the log
     std::optional<Clock::time_point> restartAt; ///< set while waiting to restart
 };
 
@@ -84,6 +85,17 @@ std::string describeStatus(int waitStatus) {
     return "status " + std::to_string(waitStatus);
 }
 
+std::string lastLogLine(const std::filesystem::path& log, std::uintmax_t from) {
+    std::ifstream in(log);
+    in.seekg(static_cast<std::streamoff>(from));
+    std::string line;
+    std::string last;
+    while (std::getline(in, line)) {
+        if (!line.empty() && line.rfind("=== ", 0) != 0) last = line;
+    }
+    return last;
+}
+
 std::string resolveProgram(const std::string& program) {
     if (program.find('/') != std::string::npos) return program;
     std::error_code ec;
@@ -122,6 +134,8 @@ void Supervisor::launch(Entry& entry) {
     std::string line = "=== " + timestamp() + " up: starting";
     for (const auto& arg : args) line += " " + arg;
     appendLine(entry.state.log, line);
+    std::error_code ec;
+    entry.logOffset = std::filesystem::file_size(entry.state.log, ec);
 
     const pid_t parent = ::getpid();
     const pid_t pid = ::fork();
@@ -202,8 +216,23 @@ void Supervisor::onExit(Entry& entry, int status, bool stopping) {
     if (stopping) return;
     const bool failed = !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     const auto policy = entry.spec.service.restart;
+    const std::string said = lastLogLine(entry.state.log, entry.logOffset);
+    if (failed && entry.state.firstFailure.empty()) {
+        entry.state.firstFailure = said.empty() ? "(nothing in its log)" : said;
+        m_out << "up: " << entry.state.name << " failed (" << entry.state.lastExit << "); its log ("
+              << entry.state.log.string() << ") says: " << entry.state.firstFailure << "\n";
+    }
     if (policy == RestartPolicy::Never || (policy == RestartPolicy::OnFailure && !failed)) {
         m_out << "up: " << entry.state.name << " ended (" << entry.state.lastExit << "); not restarted\n" << std::flush;
+        return;
+    }
+    entry.state.rapidFailures = ran < RAPID_FAILURE_WINDOW ? entry.state.rapidFailures + 1 : 0;
+    if (entry.state.rapidFailures >= MAX_RAPID_FAILURES) {
+        entry.state.gaveUp = true;
+        m_out << "up: " << entry.state.name << " ended " << entry.state.rapidFailures << " times in a row within "
+              << RAPID_FAILURE_WINDOW.count() << " s of starting (last: " << entry.state.lastExit
+              << "); giving up on it. Its log says: " << (said.empty() ? "(nothing)" : said) << "\n"
+              << std::flush;
         return;
     }
     if (ran >= STABLE_RUN) entry.backoff = entry.spec.service.backoff; // it had recovered: start over
@@ -225,11 +254,12 @@ void Supervisor::reap(bool stopping) {
     }
 }
 
-void Supervisor::supervise(const std::function<bool()>& stop) {
+bool Supervisor::supervise(const std::function<bool()>& stop) {
     while (!stop()) {
         reap(false);
         const auto now = Clock::now();
         for (auto& entry : m_entries) {
+            if (entry.state.gaveUp) return false;
             if (entry.restartAt && now >= *entry.restartAt) {
                 launch(entry);
                 ++entry.state.restarts;
@@ -240,6 +270,7 @@ void Supervisor::supervise(const std::function<bool()>& stop) {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
+    return true;
 }
 
 void Supervisor::stopAll() {

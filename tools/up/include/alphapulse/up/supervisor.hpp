@@ -9,6 +9,11 @@
 //  - A process that exits while it should run is restarted after a back-off
 //    that doubles with each crash up to its maximum, and starts again from the
 //    first delay once a run lasted 10 s.
+//  - A process that cannot start is not restarted forever: its first failure
+//    is reported with the last line of its log (the reason, usually), and
+//    after MAX_RAPID_FAILURES runs in a row that each ended within
+//    RAPID_FAILURE_WINDOW of starting, it is given up on: supervise() returns
+//    so that `up` stops the deployment and exits non-zero.
 //  - Stopping: reverse start order, SIGTERM, wait up to the process's stop
 //    timeout, then SIGKILL.
 #include <sys/types.h>
@@ -24,6 +29,11 @@
 #include "alphapulse/up/services_config.hpp"
 
 namespace alphapulse::up {
+
+/// A run that ends within this long of its start is a rapid failure ...
+inline constexpr std::chrono::seconds RAPID_FAILURE_WINDOW{5};
+/// ... and this many in a row make `up` give up on the process.
+inline constexpr unsigned MAX_RAPID_FAILURES = 5;
 
 /// Where a process is ready: a socket that accepts connections.
 struct ReadyCheck {
@@ -45,6 +55,9 @@ struct ProcessState {
     unsigned restarts = 0;
     std::string lastExit;        ///< "exit 0", "signal 9 (Killed)", ... ("" before the first)
     std::filesystem::path log;
+    unsigned rapidFailures = 0;  ///< runs in a row that ended within RAPID_FAILURE_WINDOW
+    bool gaveUp = false;         ///< not restarted any more (see MAX_RAPID_FAILURES)
+    std::string firstFailure;    ///< the last log line of the first run that failed ("" if none)
 };
 
 class Supervisor {
@@ -61,8 +74,8 @@ public:
     /// come up.
     void start();
     /// Reaps exited processes and restarts them when due, until `stop()`
-    /// returns true. Returns when asked to stop.
-    void supervise(const std::function<bool()>& stop);
+    /// returns true (then true) or a process is given up on (then false).
+    bool supervise(const std::function<bool()>& stop);
     /// Stops every process in reverse order.
     void stopAll();
 
@@ -87,5 +100,9 @@ private:
 
 /// "exit 3", "signal 9 (Killed)".
 [[nodiscard]] std::string describeStatus(int waitStatus);
+
+/// The last line of `log` from byte `from` on that `up` did not write itself
+/// (its "=== ..." markers), or "": what a process said last, usually why it ended.
+[[nodiscard]] std::string lastLogLine(const std::filesystem::path& log, std::uintmax_t from);
 
 } // namespace alphapulse::up
