@@ -7,13 +7,20 @@ Frames are built here independently of the C++ code, with struct and zlib
     python3 cli_test.py path/to/alphapulse [unittest args, e.g. DecodeTest]
 """
 import json
+import re
 import os
 import random
 import select
 import struct
+import shutil
+import signal
+import socket
 import subprocess
 import sys
+import tempfile
+import time
 import unittest
+import urllib.request
 import zlib
 
 BINARY = None
@@ -373,6 +380,463 @@ class IdTest(unittest.TestCase):
         rc, out, _ = run(["version"])
         self.assertEqual(rc, 0)
         self.assertTrue(out.startswith(b"alphapulse "))
+
+
+
+# ---------------------------------------------------------------------------
+# Failures that must speak: exit codes and messages of the relay tools, and
+# `up`. Every test that needs a relay starts `alphapulse relay` on a socket in
+# a temporary directory and stops it; every wait is bounded.
+
+def order(sequence, source="RiskManager"):
+    return json.dumps({"header": {"message_type_name": "OrderRequest", "source_name": source, "sequence": sequence},
+                       "client_order_id": sequence, "instrument_id": "NASDAQ Stock AAPL", "side": "Buy",
+                       "order_type": "Limit", "time_in_force": "Day", "price": 15000000000,
+                       "quantity": 100000000, "account_id": 1}) + "\n"
+
+
+def trade_line(sequence, source=5):
+    return json.dumps({"header": {"message_type_name": "Trade", "source": source, "sequence": sequence},
+                       "instrument_id": "NASDAQ Stock AAPL", "price": 15000000000, "volume": 100,
+                       "side": "Buy"}) + "\n"
+
+
+def stats_answer(path, timeout=1.0):
+    """The JSON a relay's stats socket answers, or None."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(timeout)
+            s.connect(path)
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        return json.loads(data)
+    except (OSError, ValueError):
+        return None
+
+
+def wait_until(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError("timed out waiting for " + what)
+
+
+class Relay:
+    """`alphapulse relay DOMAIN --socket PATH`, serving once its stats socket answers."""
+
+    def __init__(self, domain, path, log):
+        self.domain, self.path = domain, path
+        self.log = open(log, "ab")
+        self.proc = subprocess.Popen([BINARY, "relay", domain, "--socket", path], stdout=self.log, stderr=self.log)
+        wait_until(lambda: self.proc.poll() is not None or stats_answer(path + ".stats"), 10, "the relay")
+        assert self.proc.poll() is None, "the relay did not start; see " + log
+
+    def stats(self):
+        return stats_answer(self.path + ".stats")
+
+    def kill9(self):
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+class RelayCase(unittest.TestCase):
+    """A temporary directory, relays started in it, all stopped at the end."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="alphapulse-cli-")
+        os.chmod(self.dir, 0o755)  # another user may reach a socket (its mode permitting)
+        self.relays, self.procs = [], []
+
+    def tearDown(self):
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            for stream in (getattr(proc, "out", None), getattr(proc, "err", None), proc.stdout, proc.stderr):
+                if stream is not None:
+                    stream.close()
+        for relay in self.relays:
+            relay.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def relay(self, domain, name=None):
+        path = os.path.join(self.dir, (name or domain) + ".sock")
+        relay = Relay(domain, path, os.path.join(self.dir, "relay-%d.log" % len(self.relays)))
+        self.relays.append(relay)
+        return relay
+
+    def spawn(self, args, **kwargs):
+        proc = subprocess.Popen([BINARY] + args, **kwargs)
+        self.procs.append(proc)
+        return proc
+
+    def tap(self, relay, *extra):
+        """A tap on `relay`, connected (the relay lists it) before this returns."""
+        before = len(relay.stats()["clients"])
+        out = open(os.path.join(self.dir, "tap-%d.out" % len(self.procs)), "w+")
+        err = open(os.path.join(self.dir, "tap-%d.err" % len(self.procs)), "w+")
+        proc = self.spawn(["tap", relay.path] + list(extra), stdout=out, stderr=err, text=True)
+        wait_until(lambda: len((relay.stats() or {"clients": []})["clients"]) > before, 10, "the tap to connect")
+        proc.out, proc.err = out, err
+        return proc
+
+
+def timed(args, data=b"", timeout=TIMEOUT, **kwargs):
+    """run(), and how long it took."""
+    started = time.monotonic()
+    result = run(args, data, timeout)
+    return result + (time.monotonic() - started,)
+
+
+class UsageTest(unittest.TestCase):
+    def test_version_flag_prints_the_version(self):
+        rc, out, err = run(["--version"])
+        self.assertEqual(rc, 0, err)
+        self.assertTrue(out.startswith(b"alphapulse "), out)
+
+    def test_help_command_prints_the_help(self):
+        rc, out, err = run(["help"])
+        self.assertEqual(rc, 0, err)
+        self.assertIn(b"tap", out)
+        self.assertIn(b"publish", out)
+        rc, out, err = run(["help", "tap"])
+        self.assertEqual(rc, 0, err)
+        self.assertIn(b"--timeout", out)
+
+    def test_an_unknown_command_is_named(self):
+        rc, _, err = run(["frobnicate"])
+        self.assertEqual(rc, 2)
+        self.assertIn("unknown command 'frobnicate'", err)
+
+    def test_dashboard_port_out_of_range_is_refused(self):
+        rc, _, err = run(["dashboard", "--port", "70000"], timeout=10)
+        self.assertEqual(rc, 2, err)
+        self.assertIn("70000", err)
+
+    def test_dashboard_port_zero_prints_the_port_it_listens_on(self):
+        proc = subprocess.Popen([BINARY, "dashboard", "--port", "0"], stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True)
+        try:
+            ready, _, _ = select.select([proc.stdout], [], [], 10)
+            self.assertTrue(ready, "no line from the dashboard")
+            port = int(re.search(r"http://127\.0\.0\.1:(\d+)/", proc.stdout.readline()).group(1))
+            self.assertTrue(1 <= port <= 65535)
+            with urllib.request.urlopen("http://127.0.0.1:%d/" % port, timeout=5) as page:
+                self.assertEqual(page.status, 200)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+class RelayPathTest(RelayCase):
+    """tap, stats and publish on paths that are not a relay: fail at once, or
+    after --timeout for a relay that may be starting, naming the fix."""
+
+    def test_a_regular_file_fails_at_once(self):
+        path = os.path.join(self.dir, "execution.sock")
+        open(path, "w").close()
+        for args, data in ((["tap", path], b""), (["stats", path], b""), (["publish", path], order(1).encode())):
+            rc, _, err, took = timed(args, data, timeout=10)
+            self.assertNotEqual(rc, 0, args)
+            self.assertLess(took, 3, args)
+            self.assertIn(path, err)
+            self.assertIn("regular file, not a socket", err)
+
+    def test_a_missing_socket_fails_after_the_timeout_saying_how_to_start_the_relay(self):
+        path = os.path.join(self.dir, "execution.sock")
+        for command in ("tap", "stats"):
+            rc, _, err, took = timed([command, path, "--timeout", "1"], timeout=15)
+            self.assertEqual(rc, 1, err)
+            self.assertTrue(0.9 < took < 8, (command, took))
+            self.assertIn("waiting for a relay on " + path, err)
+            self.assertIn("no such socket", err)
+            self.assertIn("alphapulse relay execution --socket " + path, err)
+
+    def test_a_stats_socket_is_recognised(self):
+        relay = self.relay("market_data")
+        rc, _, err, took = timed(["tap", relay.path + ".stats"], timeout=10)
+        self.assertEqual(rc, 1, err)
+        self.assertLess(took, 3)
+        self.assertIn("stats socket", err)
+        self.assertIn("use the relay's socket " + relay.path, err)
+        rc, out, err = run(["stats", relay.path + ".stats"], timeout=10)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(json.loads(out)["domain"], "market_data")
+        self.assertIn("is the stats socket of the relay", err)
+
+    def test_permission_denied_fails_at_once(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root to run a command as another user")
+        relay = self.relay("market_data")  # socket mode 0660, owned by root
+        started = time.monotonic()
+        proc = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", BINARY, "tap",
+                               relay.path], capture_output=True, text=True, timeout=10)
+        took = time.monotonic() - started
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertLess(took, 3)
+        self.assertIn("permission denied", proc.stderr)
+
+    def test_a_refusing_socket_is_waited_for_then_fails(self):
+        path = os.path.join(self.dir, "signals.sock")
+        stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        stale.bind(path)  # a socket file nobody listens on: what a killed relay leaves
+        stale.close()
+        rc, _, err, took = timed(["tap", path, "--timeout", "1"], timeout=15)
+        self.assertEqual(rc, 1, err)
+        self.assertGreater(took, 0.9)
+        self.assertIn("waiting for a relay on " + path, err)
+        self.assertIn("refuses connections", err)
+        self.assertIn("alphapulse relay signals --socket " + path, err)
+
+    def test_a_relay_that_comes_up_within_the_timeout_is_tapped(self):
+        path = os.path.join(self.dir, "market_data.sock")
+        stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        stale.bind(path)
+        stale.close()
+        tap = self.spawn(["tap", path, "--count", "1", "--timeout", "20"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+        ready, _, _ = select.select([tap.stderr], [], [], 10)
+        self.assertTrue(ready, "tap said nothing")
+        self.assertIn("waiting for a relay on " + path, tap.stderr.readline())
+        relay = Relay("market_data", path, os.path.join(self.dir, "relay.log"))
+        self.relays.append(relay)
+        wait_until(lambda: relay.stats()["clients"], 10, "the tap to connect")
+        rc, _, err = run(["publish", path], trade_line(1).encode())
+        self.assertEqual(rc, 0, err)
+        out, err = tap.communicate(timeout=10)
+        self.assertEqual(tap.returncode, 0, err)
+        self.assertEqual(json_lines(out)[0]["header"]["message_type_name"], "Trade")
+
+
+class GapTest(RelayCase):
+    def test_tap_prints_each_gap_and_a_summary(self):
+        relay = self.relay("market_data")
+        tap = self.tap(relay, "--count", "5")
+        rc, _, err = run(["publish", relay.path], "".join(trade_line(s) for s in (1, 2, 3, 10, 11)).encode())
+        self.assertEqual(rc, 0, err)
+        tap.wait(timeout=10)
+        self.assertEqual(tap.returncode, 0)
+        tap.err.seek(0)
+        lines = json_lines(tap.err.read())
+        gaps = [line["gap"] for line in lines if "gap" in line]
+        self.assertEqual(gaps, [{"source": 5, "source_name": "AlpacaCollector", "first_missing": 4, "missing": 6}])
+        (summary,) = [line["gap_summary"] for line in lines if "gap_summary" in line]
+        self.assertEqual((summary["gaps"], summary["missing"], summary["frames_received"]), (1, 6, 5))
+
+    def test_sigterm_ends_tap_with_the_summary(self):
+        relay = self.relay("market_data")
+        tap = self.tap(relay)
+        self.assertEqual(run(["publish", relay.path], trade_line(1).encode())[0], 0)
+        tap.out.flush()
+        wait_until(lambda: open(tap.out.name).read().strip(), 10, "the frame")
+        tap.send_signal(signal.SIGTERM)
+        self.assertEqual(tap.wait(timeout=10), 0)
+        tap.err.seek(0)
+        (summary,) = [line["gap_summary"] for line in json_lines(tap.err.read()) if "gap_summary" in line]
+        self.assertEqual((summary["gaps"], summary["frames_received"]), (0, 1))
+
+
+class PublishVerdictTest(RelayCase):
+    """publish exits 0 only when nothing says a frame may not have arrived."""
+
+    def test_no_consumer_on_execution_exits_non_zero_saying_so(self):
+        relay = self.relay("execution")
+        rc, _, err = run(["publish", relay.path], "".join(order(s) for s in range(1, 6)).encode())
+        self.assertEqual(rc, 3, err)
+        self.assertIn("no_consumer (error 6", err)
+        self.assertIn("reached no consumer", err)
+        self.assertEqual(relay.stats()["drops"]["no_consumer"], 5)
+
+    def test_a_type_outside_the_domain_is_refused_before_sending(self):
+        relay = self.relay("execution")
+        rc, _, err = run(["publish", relay.path], trade_line(1).encode())
+        self.assertEqual(rc, 1, err)
+        (report,) = json_lines(err)
+        self.assertEqual(report["error"], "out_of_domain")
+        self.assertIn("Trade", report["message"])
+        self.assertIn("not execution", report["message"])
+        stats = relay.stats()
+        self.assertEqual(stats["drops"]["out_of_domain"], 0, "it was sent")
+        self.assertEqual(stats["frames_in"], 1, "only publish's subscription reached the relay")
+
+    def test_out_of_domain_with_a_deployment(self):
+        relay = self.relay("execution")
+        config = os.path.join(self.dir, "deploy.yaml")
+        with open(config, "w") as f:
+            f.write("alphapulse:\n  execution:\n    transport: unix_socket\n    path: %s\n" % relay.path)
+        rc, _, err = run(["publish", "--domain", "execution", "--config", config], trade_line(1).encode())
+        self.assertEqual(rc, 1, err)
+        self.assertIn("belongs to the market_data domain, not execution", err)
+        self.assertEqual(relay.stats()["drops"]["out_of_domain"], 0)
+
+    def test_with_a_consumer_every_order_arrives_and_publish_exits_zero(self):
+        relay = self.relay("execution")
+        tap = self.tap(relay, "--count", "5")
+        rc, _, err = run(["publish", relay.path], "".join(order(s) for s in range(1, 6)).encode())
+        self.assertEqual(rc, 0, err)
+        tap.wait(timeout=10)
+        tap.out.seek(0)
+        self.assertEqual([o["header"]["sequence"] for o in json_lines(tap.out.read())], [1, 2, 3, 4, 5])
+
+
+
+class NoSilentLossTest(RelayCase):
+    """The reported scenario: a tap on the execution relay, publish of 100k
+    OrderRequests, and the relay killed with SIGKILL and restarted 0.8 s in.
+    Either the tap has every order, or publish failed saying why AND the
+    loss is visible (the tap's gaps, the new relay's no_consumer drops)."""
+
+    COUNT = 100_000
+    RATE = 50_000  # lines per second fed to publish, so that the kill lands mid-stream on any machine
+
+    def feed(self, proc):
+        """Writes the orders to publish's stdin at RATE, in a thread."""
+        import threading
+
+        def write():
+            chunk = 1000
+            started = time.monotonic()
+            try:
+                for first in range(1, self.COUNT + 1, chunk):
+                    proc.stdin.write("".join(order(s) for s in range(first, first + chunk)))
+                    due = started + (first + chunk - 1) / self.RATE
+                    time.sleep(max(0.0, due - time.monotonic()))
+                proc.stdin.close()
+            except BrokenPipeError:
+                pass
+
+        thread = threading.Thread(target=write, daemon=True)
+        thread.start()
+        return thread
+
+    def test_relay_killed_and_restarted_mid_publish(self):
+        relay = self.relay("execution")
+        tap = self.tap(relay)
+        publish = self.spawn(["publish", relay.path], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+        feeder = self.feed(publish)
+        time.sleep(0.8)
+        self.assertIsNone(publish.poll(), "publish had finished before the kill: nothing was tested")
+        relay.kill9()
+        relay.stop()
+        self.relays.remove(relay)
+        restarted = self.relay("execution")  # the same path: it replaces the dead relay's socket file
+        feeder.join(timeout=120)  # first: communicate() would close publish's stdin
+        self.assertFalse(feeder.is_alive(), "publish stopped reading its input")
+        publish.wait(timeout=120)  # its few stderr lines fit the pipe
+        publish_err = publish.stderr.read()
+        tap.out.flush()
+
+        def received():
+            with open(tap.out.name) as f:
+                return sum(1 for _ in f)
+        # What reached the tap arrives within moments; wait until it stops growing.
+        last = -1
+        while received() != last:
+            last = received()
+            time.sleep(0.5)
+        new_stats = restarted.stats()
+        tap.send_signal(signal.SIGTERM)
+        tap_status = tap.wait(timeout=10)
+        tap.out.seek(0)
+        sequences = [json.loads(line)["header"]["sequence"] for line in tap.out]
+        tap.err.seek(0)
+        tap_text = tap.err.read()  # JSON lines, and plain ones saying it waits for the relay
+        tap_err = json_lines("\n".join(line for line in tap_text.splitlines() if line.startswith("{")))
+        gaps = [line["gap"] for line in tap_err if "gap" in line]
+        lost = self.COUNT - len(set(sequences))
+        print("\n  restart scenario: tap received %d of %d (%d lost), tap gaps %s, publish exit %d, new relay "
+              "no_consumer %d\n  publish said: %s" % (len(set(sequences)), self.COUNT, lost, gaps[:3],
+                                                      publish.returncode, new_stats["drops"]["no_consumer"],
+                                                      publish_err.strip()[:600]), file=sys.stderr)
+        self.assertEqual(len(sequences), len(set(sequences)), "no order twice")
+        if lost != 0:
+            self.assertNotEqual(publish.returncode, 0, "orders were lost and publish exited 0:\n" + publish_err)
+            self.assertIn("the connection to the relay broke", publish_err)
+        self.assertEqual(tap_status, 0, "SIGTERM ends tap normally")
+        self.assertIn("waiting for the relay to come back on " + relay.path, tap_text)
+        (summary,) = [line["gap_summary"] for line in tap_err if "gap_summary" in line]
+        if lost == 0:
+            return
+        self.assertTrue(summary["missing"] > 0 or new_stats["drops"]["no_consumer"] > 0,
+                        "the loss is visible: the tap reported a gap, or the new relay counted frames that "
+                        "reached no consumer")
+        if sequences and max(sequences) == self.COUNT:
+            # The tap saw the end, so every order it misses lies in a gap it reported.
+            self.assertEqual(summary["missing"], lost, summary)
+
+
+class UpTest(RelayCase):
+    """`up` checks a deployment before starting it, and gives up (non-zero)
+    on a service that cannot start instead of restarting it forever."""
+
+    def deployment(self, services):
+        runtime = os.path.join(self.dir, "rt")
+        os.makedirs(runtime, exist_ok=True)
+        path = os.path.join(self.dir, "deploy.yaml")
+        with open(path, "w") as f:
+            f.write("alphapulse:\n  runtime_dir: %s\n" % runtime)
+            for domain in ("market_data", "signals", "execution", "system"):
+                f.write("  %s: {transport: unix_socket}\n" % domain)
+            f.write("  services:\n" + services)
+        return path, runtime
+
+    def test_check_names_a_missing_program_and_a_bad_port_and_starts_nothing(self):
+        config, runtime = self.deployment(
+            "    - name: ghost\n      command: [alphapulse-no-such-service]\n"
+            "    - name: dashboard\n      command: [alphapulse, dashboard, --port, \"70000\"]\n")
+        for extra in (["--check"], ["--duration", "5"]):
+            rc, _, err = run(["up", "--config", config] + extra, timeout=30)
+            self.assertEqual(rc, 2, err)
+            self.assertIn("service ghost: program 'alphapulse-no-such-service' not found", err)
+            self.assertIn("service dashboard: --port: port 70000 is outside 1..65535", err)
+            self.assertEqual([f for f in os.listdir(runtime) if f.endswith(".sock")], [], "something was started")
+
+    def test_check_of_a_good_deployment(self):
+        config, runtime = self.deployment("    - name: dashboard\n      command: [alphapulse, dashboard, --port, \"0\"]\n")
+        rc, out, err = run(["up", "--config", config, "--check"], timeout=30)
+        self.assertEqual(rc, 0, err)
+        self.assertIn(b"ok (4 relays, 1 services; nothing started)", out)
+        self.assertEqual(os.listdir(runtime), [])
+
+    def test_a_service_that_cannot_start_is_given_up_on(self):
+        taken = socket.socket()
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config, _ = self.deployment(
+            "    - name: dashboard\n      command: [alphapulse, dashboard, --port, \"%d\"]\n"
+            "      restart: always\n      backoff_ms: 50\n" % port)
+        try:
+            started = time.monotonic()
+            proc = subprocess.run([BINARY, "up", "--config", config, "--duration", "120", "--run-dir",
+                                   os.path.join(self.dir, "run")], capture_output=True, text=True, timeout=60)
+        finally:
+            taken.close()
+        self.assertEqual(proc.returncode, 1, proc.stdout[-2000:] + proc.stderr)
+        self.assertLess(time.monotonic() - started, 45)
+        self.assertIn("up: dashboard failed (exit 1); its log", proc.stdout)
+        self.assertIn("says: alphapulse dashboard: cannot listen on 127.0.0.1:%d" % port, proc.stdout)
+        self.assertIn("giving up on it", proc.stdout)
+        self.assertIn("GAVE UP", proc.stdout)
+        self.assertIn("a service kept failing", proc.stderr)
 
 
 if __name__ == "__main__":

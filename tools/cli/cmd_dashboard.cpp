@@ -70,7 +70,11 @@ void addDashboardCommand(CLI::App& app) {
                                                 "orders, fills, latency, relay counters)");
     cmd->add_option("--config", options->config, "Deployment file (docs/design/deployment.md); default: every "
                                                   "domain on a Unix socket under the runtime directory");
-    cmd->add_option("--port", options->port, "TCP port (0: any free port, printed)")->capture_default_str();
+    // A port outside 1..65535 would be cut to 16 bits by the socket layer:
+    // the page would be served on a port other than the one asked for.
+    cmd->add_option("--port", options->port, "TCP port, 1-65535 (0: any free port; the line printed names it)")
+        ->check(CLI::Range(0, 65535))
+        ->capture_default_str();
     cmd->add_option("--bind", options->bind, "Address to listen on")->capture_default_str();
     cmd->callback([options] {
         const int status = runDashboard(*options);

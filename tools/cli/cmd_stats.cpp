@@ -1,17 +1,17 @@
 // alphapulse stats <socket> [--prometheus]: a running relay's counters.
 // alphapulse stats --domain D [--config deploy.yaml]: the relay the deployment
 // describes for D (Unix socket or TCP: either answers on a local Unix socket).
-#include <sys/socket.h>
-#include <unistd.h>
-
+// A path that is no relay's fails at once; a relay (re)starting is waited for
+// up to --timeout.
 #include <iostream>
 #include <string>
 
 #include "alphapulse/config/deployment.hpp"
 #include "alphapulse/relay/relay_stats.hpp"
-#include "alphapulse/transport/unix_socket.hpp"
 #include "cli11.hpp"
 #include "commands.hpp"
+#include "relay_path.hpp"
+#include "stats_socket.hpp"
 
 namespace alphapulse::cli {
 namespace {
@@ -21,6 +21,7 @@ struct StatsOptions {
     std::string config;
     std::string domain;
     bool prometheus = false;
+    double timeoutS = 10; ///< longest wait for a relay that is (re)starting; 0: forever
 };
 
 int runStats(const StatsOptions& options) {
@@ -45,31 +46,24 @@ int runStats(const StatsOptions& options) {
             return 2;
         }
     }
-    // A relay on <socket> answers on <socket>.stats with one JSON line, then closes.
-    const std::string path = socket + ".stats";
-    const int fd = transport::connectUnix(path);
-    if (fd < 0) {
-        std::cerr << "alphapulse stats: no relay answers on " << path << '\n';
+    // A relay on <socket> answers on <socket>.stats with one JSON line, then
+    // closes. Given the .stats socket itself, read it (and say so).
+    std::string statsPath = socket + ".stats";
+    if (inspectRelayPath(socket).kind == PathKind::StatsSocket) {
+        statsPath = socket;
+        socket.resize(socket.size() - std::string_view(".stats").size());
+        std::cerr << "alphapulse stats: " << statsPath << " is the stats socket of the relay on " << socket
+                  << "; reading it\n";
+    }
+    const auto answer = readStatsSocket(socket, statsPath, options.timeoutS, "alphapulse stats");
+    if (!answer.json) {
+        std::cerr << "alphapulse stats: " << answer.problem << '\n';
         return 1;
     }
-    std::string text;
-    char buf[65536];
-    for (;;) {
-        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n > 0) {
-            text.append(buf, static_cast<std::size_t>(n));
-            continue;
-        }
-        if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
-            ::usleep(1000);
-            continue;
-        }
-        break;
-    }
-    ::close(fd);
+    const std::string& text = *answer.json;
     if (!options.prometheus) {
         std::cout << text << std::flush;
-        return text.empty() ? 1 : 0;
+        return 0;
     }
     const auto stats = relay::RelayStats::fromJson(text);
     if (!stats) {
@@ -89,6 +83,11 @@ void addStatsCommand(CLI::App& app) {
     cmd->add_option("--domain", options->domain, "market_data, signals, execution or system: that domain's relay");
     cmd->add_option("--config", options->config, "Deployment file saying where each domain's relay is (with --domain)");
     cmd->add_flag("--prometheus", options->prometheus, "Prometheus text exposition format");
+    cmd->add_option("--timeout", options->timeoutS,
+                    "Seconds to wait for a relay that is not there or refuses (starting, restarting) before "
+                    "failing; 0: forever")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
     cmd->callback([options] {
         const int status = runStats(*options);
         if (status != 0) throw CLI::RuntimeError(status);

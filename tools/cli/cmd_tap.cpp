@@ -2,15 +2,25 @@
 // one flushed line per frame, so it can be piped and stopped at any moment.
 // alphapulse tap --domain D [--config deploy.yaml]: the domain's bus, on
 // whatever transport the deployment gives it (default: its Unix socket).
+//
+// Nothing it misses is silent: a sequence gap is a JSON line on stderr
+// (client::GapReporter, rate-limited), and a summary of the totals ends every
+// run (--count reached, SIGINT, SIGTERM, a failure). A path that is not a
+// relay fails at once; a relay that is not there (yet) or refuses is waited
+// for, saying so, up to --timeout.
+#include <csignal>
 #include <iostream>
 #include <sstream>
 
+#include "alphapulse/client/gap_reporter.hpp"
 #include "alphapulse/client/relay_client.hpp"
 #include "alphapulse/codec/decoder.hpp"
 #include "alphapulse/config/deployment.hpp"
 #include "alphapulse/transport/unix_socket_transport.hpp"
 #include "cli11.hpp"
 #include "commands.hpp"
+#include "relay_path.hpp"
+#include "relay_wait.hpp"
 
 namespace alphapulse::cli {
 namespace {
@@ -22,51 +32,62 @@ struct TapOptions {
     std::string name = "tap";
     std::vector<std::string> types;
     bool noVerify = false;
-    std::uint64_t count = 0; ///< stop after this many frames (0: never)
+    std::uint64_t count = 0;  ///< stop after this many frames (0: never)
+    double timeoutS = 10;     ///< longest time without a relay (0: wait forever)
 };
 
-int runTap(const TapOptions& options) {
-    if (options.socket.empty() == options.domain.empty()) {
-        std::cerr << "alphapulse tap: give a socket path, or --domain (with --config FILE for a deployment)\n";
-        return 2;
-    }
-    client::ClientOptions clientOptions;
-    clientOptions.name = options.name;
-    if (!options.types.empty()) {
-        std::bitset<256> set;
-        for (const auto& name : options.types) {
-            const auto type = wire::messageTypeFromName(name);
-            if (!type) {
-                std::cerr << "alphapulse tap: unknown message type '" << name << "'\n";
-                return 2;
-            }
-            set.set(*type);
+volatile std::sig_atomic_t g_stop = 0;
+extern "C" void onTapSignal(int /*signal*/) { g_stop = 1; }
+
+/// SIGINT/SIGTERM end the run normally (the summary is printed); no
+/// SA_RESTART, so a wait for frames returns at once.
+void installStopHandlers() {
+    struct sigaction action {};
+    action.sa_handler = onTapSignal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+}
+
+/// The --types set, or nullopt for everything; false (after a message) for an unknown name.
+bool subscriptionOf(const TapOptions& options, client::ClientOptions& clientOptions) {
+    if (options.types.empty()) return true;
+    std::bitset<256> set;
+    for (const auto& name : options.types) {
+        const auto type = wire::messageTypeFromName(name);
+        if (!type) {
+            std::cerr << "alphapulse tap: unknown message type '" << name << "'\n";
+            return false;
         }
-        clientOptions.subscription = set;
+        set.set(*type);
     }
-    std::unique_ptr<client::RelayClient> connection;
-    try {
-        if (!options.socket.empty()) {
-            connection = std::make_unique<client::RelayClient>(
-                std::make_unique<transport::UnixSocketTransport>(transport::UnixSocketTransport::Options{options.socket}),
-                clientOptions);
-        } else {
-            const auto deployment = config::loadDeploymentOrDefault(options.config);
-            const auto domain = config::domainFromName(options.domain);
-            // --types wins over the file's consumer entry for --name.
-            connection = clientOptions.subscription
-                             ? std::make_unique<client::RelayClient>(
-                                   config::makeTransport(deployment, domain, clientOptions.name), clientOptions)
-                             : config::makeClient(deployment, domain, clientOptions);
-        }
-    } catch (const config::ConfigError& e) {
-        std::cerr << "alphapulse tap: " << e.what() << '\n';
-        return 2;
+    clientOptions.subscription = set;
+    return true;
+}
+
+std::unique_ptr<client::RelayClient> connectTap(const TapOptions& options, const client::ClientOptions& clientOptions) {
+    if (!options.socket.empty()) {
+        return std::make_unique<client::RelayClient>(
+            std::make_unique<transport::UnixSocketTransport>(transport::UnixSocketTransport::Options{options.socket}),
+            clientOptions);
     }
-    client::RelayClient& relayClient = *connection;
-    if (!relayClient.connected()) {
-        std::cerr << "alphapulse tap: " << relayClient.transport().reason() << " (retrying)\n";
-    }
+    const auto deployment = config::loadDeploymentOrDefault(options.config);
+    const auto domain = config::domainFromName(options.domain);
+    // --types wins over the file's consumer entry for --name.
+    return clientOptions.subscription
+               ? std::make_unique<client::RelayClient>(config::makeTransport(deployment, domain, clientOptions.name),
+                                                       clientOptions)
+               : config::makeClient(deployment, domain, clientOptions);
+}
+
+/// Frames filtered by type leave holes in each source's sequence that are
+/// not losses, so gaps are only reported for a tap that receives everything.
+bool receivesEverything(const client::RelayClient& relayClient) {
+    const auto& subscription = relayClient.options().subscription;
+    return !subscription || subscription->all();
+}
+
+int tapFrames(const TapOptions& options, client::RelayClient& relayClient, client::GapReporter& gaps) {
     codec::DecodeOptions decodeOptions;
     decodeOptions.verifyChecksum = !options.noVerify;
     const codec::Decoder decoder(decodeOptions);
@@ -84,17 +105,57 @@ int runTap(const TapOptions& options) {
         }
         ++seen;
     };
-    while (!failed && (options.count == 0 || seen < options.count)) {
+    RelayWait wait("alphapulse tap", options.socket, options.timeoutS);
+    while (!failed && g_stop == 0 && (options.count == 0 || seen < options.count)) {
         relayClient.poll(handler, 200);
+        gaps.tick();
+        if (!wait.keepWaiting(relayClient)) return 1;
     }
     return failed ? 1 : 0;
+}
+
+int runTap(const TapOptions& options) {
+    if (options.socket.empty() == options.domain.empty()) {
+        std::cerr << "alphapulse tap: give a socket path, or --domain (with --config FILE for a deployment)\n";
+        return 2;
+    }
+    client::ClientOptions clientOptions;
+    clientOptions.name = options.name;
+    if (!subscriptionOf(options, clientOptions)) return 2;
+    if (!options.socket.empty()) {
+        const auto check = inspectRelayPath(options.socket);
+        if (!worthWaiting(check.kind)) {
+            std::cerr << "alphapulse tap: " << notARelayMessage(options.socket, check) << '\n';
+            return 1;
+        }
+    }
+    std::unique_ptr<client::RelayClient> connection;
+    try {
+        connection = connectTap(options, clientOptions);
+    } catch (const config::ConfigError& e) {
+        std::cerr << "alphapulse tap: " << e.what() << '\n';
+        return 2;
+    }
+    installStopHandlers();
+    client::GapReporter gaps(options.domain, stderr);
+    const bool reportGaps = receivesEverything(*connection);
+    if (reportGaps) gaps.attach(*connection);
+    const int status = tapFrames(options, *connection, gaps);
+    if (reportGaps) {
+        gaps.summary(&connection->counters());
+    } else {
+        std::cerr << R"({"gap_summary":{"gap_detection":"off: --types filters frames, so sequences have holes"}})"
+                  << '\n';
+    }
+    return status;
 }
 
 } // namespace
 
 void addTapCommand(CLI::App& app) {
     auto options = std::make_shared<TapOptions>();
-    auto* cmd = app.add_subcommand("tap", "Print a relay's frames as JSON Lines (like decode), live");
+    auto* cmd = app.add_subcommand("tap", "Print a relay's frames as JSON Lines (like decode), live; sequence gaps "
+                                          "and a final summary on stderr");
     cmd->add_option("socket", options->socket, "The relay's socket path (or --domain)");
     cmd->add_option("--domain", options->domain, "market_data, signals, execution or system: that domain's bus");
     cmd->add_option("--config", options->config, "Deployment file saying where each domain's bus is (with --domain)");
@@ -102,6 +163,11 @@ void addTapCommand(CLI::App& app) {
     cmd->add_option("--types", options->types, "Only these message types (names, comma separated)")->delimiter(',');
     cmd->add_flag("--no-verify", options->noVerify, "Do not verify checksums");
     cmd->add_option("--count", options->count, "Stop after this many frames");
+    cmd->add_option("--timeout", options->timeoutS,
+                    "Seconds to wait for a relay that is not there or refuses (starting, restarting) before "
+                    "failing; 0: forever")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
     cmd->callback([options] {
         const int status = runTap(*options);
         if (status != 0) throw CLI::RuntimeError(status);

@@ -6,6 +6,13 @@
 // them running (restart with back-off after a crash), and on Ctrl-C, SIGTERM
 // or the end of --duration stops them in reverse order: producers listed last
 // stop first, so what they sent is consumed before the consumers go.
+//
+// Nothing fails silently: the deployment and its services are checked
+// before anything starts (`--check` does only that), a service's first
+// failure is shown with the last line of its log, and a service that ends
+// MAX_RAPID_FAILURES times in a row within RAPID_FAILURE_WINDOW of starting
+// stops the run. Exit codes: 0 stopped as asked; 1 a process could not be
+// started or was given up on; 2 the file or a service in it is wrong.
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -18,6 +25,7 @@
 #include <thread>
 
 #include "alphapulse/config/deployment.hpp"
+#include "alphapulse/up/check.hpp"
 #include "alphapulse/up/services_config.hpp"
 #include "alphapulse/up/supervisor.hpp"
 #include "cli11.hpp"
@@ -30,6 +38,7 @@ struct UpOptions {
     std::string config = ALPHAPULSE_DEFAULT_CONFIG;
     double duration = 0; ///< seconds; 0 = until stopped
     std::string runDir;
+    bool check = false; ///< validate only; start nothing
 };
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -73,6 +82,28 @@ std::string lastStatsLine(const std::filesystem::path& log) {
     return last;
 }
 
+/// Checks the services (up::checkServices); prints the problems, or with
+/// --check a line saying what would run. 2 when there are problems.
+int reportCheck(const std::string& configPath, const config::Deployment& deployment,
+                const std::vector<up::ServiceSpec>& services, bool verbose) {
+    const auto problems = up::checkServices(services, configPath);
+    for (const auto& problem : problems) std::cerr << "alphapulse up: " << problem << '\n';
+    if (!problems.empty()) {
+        std::cerr << "alphapulse up: " << problems.size() << " problem(s) in " << configPath << "; nothing started\n";
+        return 2;
+    }
+    if (verbose) {
+        std::size_t relays = 0;
+        for (const auto& domain : deployment.domains) {
+            if (relayFor(domain, configPath)) ++relays;
+        }
+        const auto enabled = std::count_if(services.begin(), services.end(), [](const auto& s) { return s.enabled; });
+        std::cout << "alphapulse up --check: " << configPath << ": ok (" << relays << " relays, " << enabled
+                  << " services; nothing started)\n";
+    }
+    return 0;
+}
+
 int runUp(const UpOptions& options) {
     std::error_code ec;
     const auto configPath = std::filesystem::absolute(options.config, ec).lexically_normal().string();
@@ -87,6 +118,16 @@ int runUp(const UpOptions& options) {
     }
     const std::filesystem::path runDir =
         options.runDir.empty() ? std::filesystem::path(deployment.runtimeDir) / "up" : std::filesystem::path(options.runDir);
+    for (auto& service : services) {
+        for (auto& arg : service.command) {
+            arg = replaceAll(arg, "{config}", configPath);
+            arg = replaceAll(arg, "{run_dir}", runDir.string());
+            arg = replaceAll(arg, "{runtime_dir}", deployment.runtimeDir);
+        }
+    }
+    if (const int status = reportCheck(configPath, deployment, services, options.check); status != 0 || options.check) {
+        return status;
+    }
     std::filesystem::create_directories(deployment.runtimeDir, ec);
 
     // A relay already answering on one of our sockets belongs to another run.
@@ -119,11 +160,6 @@ int runUp(const UpOptions& options) {
     }
     std::string dashboard;
     for (auto& service : services) {
-        for (auto& arg : service.command) {
-            arg = replaceAll(arg, "{config}", configPath);
-            arg = replaceAll(arg, "{run_dir}", runDir.string());
-            arg = replaceAll(arg, "{runtime_dir}", deployment.runtimeDir);
-        }
         const auto& cmd = service.command;
         const bool isDashboard = std::find(cmd.begin(), cmd.end(), "dashboard") != cmd.end();
         for (std::size_t i = 0; isDashboard && service.enabled && i + 1 < cmd.size(); ++i) {
@@ -163,20 +199,28 @@ int runUp(const UpOptions& options) {
 
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                                                  std::chrono::duration<double>(options.duration));
-    supervisor.supervise([&] {
+    const bool asked = supervisor.supervise([&] {
         return g_stop != 0 || (options.duration > 0 && std::chrono::steady_clock::now() >= deadline);
     });
-    std::cout << "\nup: stopping (services in reverse order, then the relays)\n" << std::flush;
+    std::cout << "\nup: stopping (services in reverse order, then the relays)"
+              << (asked ? "" : ": a service keeps failing") << "\n"
+              << std::flush;
     supervisor.stopAll();
 
     std::cout << "\nup: summary\n";
     for (const auto& state : supervisor.states()) {
         std::cout << "  " << state.name << ": started " << state.starts << "x, restarts " << state.restarts
-                  << ", last " << (state.lastExit.empty() ? "-" : state.lastExit) << "\n";
+                  << ", last " << (state.lastExit.empty() ? "-" : state.lastExit)
+                  << (state.gaveUp ? ", GAVE UP (see its log)" : "") << "\n";
         const auto stats = lastStatsLine(state.log);
         if (!stats.empty()) std::cout << "    " << stats << "\n";
     }
     std::cout << "up: logs in " << (runDir / "logs").string() << "\n" << std::flush;
+    if (!asked) {
+        std::cerr << "alphapulse up: stopped because a service kept failing (ended " << up::MAX_RAPID_FAILURES
+                  << " times in a row within " << up::RAPID_FAILURE_WINDOW.count() << " s of starting); see above\n";
+        return 1;
+    }
     return 0;
 }
 
@@ -189,6 +233,8 @@ void addUpCommand(CLI::App& app) {
     cmd->add_option("--duration", options->duration, "Stop after this many seconds (default: run until stopped)")
         ->check(CLI::NonNegativeNumber);
     cmd->add_option("--run-dir", options->runDir, "Logs and pid files (default: <runtime_dir>/up)");
+    cmd->add_flag("--check", options->check,
+                  "Only check the file and its services (programs found, ports in range); start nothing");
     cmd->callback([options] { throw CLI::RuntimeError(runUp(*options)); });
 }
 
