@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -24,6 +25,7 @@
 #include "alphapulse/transport/tcp_socket.hpp"
 #include "alphapulse/transport/unix_socket.hpp"
 #include "alphapulse/wire/messages.hpp"
+#include "alphapulse/wire/relay_errors.hpp"
 #include "out_queue.hpp"
 #include "relay_log.hpp"
 
@@ -38,9 +40,11 @@ constexpr int MAX_READS_PER_EVENT = 4;        // fairness between producers
 constexpr int MAX_EVENTS = 256;
 /// markClosing() reason for closes that are not a drop (peer left, I/O error, shutdown).
 constexpr DropReason NO_DROP = DropReason::COUNT_;
-constexpr std::uint16_t ERROR_BAD_SEQUENCE = 1;
-constexpr std::uint16_t ERROR_SLOW_CONSUMER = 2;
-constexpr std::uint16_t ERROR_NOT_ALLOWED = 3;
+using wire::RelayError;
+/// Out of file descriptors: the listener is not watched for this long, then
+/// tried again (doubling up to the maximum), so the loop never spins on it.
+constexpr std::uint64_t ACCEPT_RETRY_MIN_NS = 50'000'000;
+constexpr std::uint64_t ACCEPT_RETRY_MAX_NS = 1'000'000'000;
 
 std::uint64_t monotonicNs() {
     return static_cast<std::uint64_t>(
@@ -63,10 +67,28 @@ wire::SourceType relaySource(wire::Domain domain) {
     }
 }
 
+/// Raises the soft descriptor limit towards the hard one, enough for
+/// max_clients (a relay needs a descriptor per client; the usual soft limit
+/// of 1024 would refuse clients long before max_clients otherwise).
+void raiseDescriptorLimit(std::uint32_t maxClients) {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    const rlim_t wanted = std::min<rlim_t>(limit.rlim_max, rlim_t{maxClients} + 64);
+    if (limit.rlim_cur < wanted) {
+        limit.rlim_cur = wanted;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < rlim_t{maxClients} + 16) {
+        logWarn("descriptor limit %llu is below max_clients=%u: clients beyond it are refused (raise ulimit -n)",
+                static_cast<unsigned long long>(limit.rlim_cur), maxClients);
+    }
+}
+
 struct Client {
-    Client(int descriptor, const transport::PeerCredentials& peer, const RelayConfig& config)
+    Client(int descriptor, const transport::PeerCredentials& peer, const RelayConfig& config,
+           detail::QueueBudget& budget)
         : fd(descriptor), cred(peer), reader(READ_BUFFER, config.maxPayload),
-          out(config.maxQueueSize, config.maxQueueBytes) {
+          out(config.maxQueueSize, config.maxQueueBytes, &budget) {
         stats.fd = fd;
         stats.pid = cred.pid;
         stats.uid = cred.uid;
@@ -89,6 +111,7 @@ struct Client {
     bool heldBack = false;       ///< Backpressure: whole frames wait in `reader` for room downstream
     std::uint64_t aboveBreakerSinceNs = 0;
     std::uint64_t errorsReported = 0;
+    std::uint32_t errorCodesSent = 0; ///< bit per RelayError: the first of each is reported, once
     bool closing = false;
     std::string closeReason;
     ClientStats stats;
@@ -112,6 +135,12 @@ public:
 private:
     RelayStats snapshot() const; ///< caller holds m_mutex or is the loop thread
     void acceptClients(int listenFd);
+    /// accept() failed for want of descriptors: refuse one waiting client with
+    /// the spare descriptor, and stop watching the listener for a while.
+    void outOfDescriptors(int listenFd, int error);
+    void rearmListeners();
+    /// Sends `to` an Error frame and closes it (a client the relay will not serve).
+    void refuse(int fd, RelayError code, std::string_view text);
     /// TCP: whether the peer's address is allowed (logs and counts a refusal).
     bool admitTcp(const sockaddr_storage& peer, std::string& peerText);
     void serveStats();
@@ -123,11 +152,23 @@ private:
     void enqueue(Client& consumer, const std::uint8_t* data, std::size_t bytes, std::uint64_t frames);
     bool relayCarries(std::uint8_t type) const noexcept;
     void handleSubscribe(Client& client, const FrameView& frame);
-    void sendError(Client& to, std::uint16_t code, std::uint8_t relatedType, std::uint64_t relatedSequence,
+    void sendError(Client& to, RelayError code, std::uint8_t relatedType, std::uint64_t relatedSequence,
                    std::string_view text);
+    /// The first Error of `code` on this connection only.
+    void sendErrorOnce(Client& to, RelayError code, std::uint8_t relatedType, std::uint64_t relatedSequence,
+                       std::string_view text);
+    /// Tells a producer why its frame was dropped (Error frame; see relay_errors.hpp).
+    void reportRejection(Client& client, DropReason reason, const FrameView& frame);
+    /// Types some client other than `sender` receives (lossless domains count the rest).
+    std::bitset<256> consumersWant(const Client& sender) const;
     void flush(Client& client);
+    /// One sendmsg() of what is queued for `client`, counted; its result.
+    ssize_t writeQueued(Client& client);
     void updateInterest(Client& client);
     void checkBackpressure();
+    /// Backpressure held producers back for want of budget memory too long:
+    /// the consumer holding most is disconnected.
+    void enforceBudget(std::uint64_t now);
     bool roomForAnyHeld() const;
     void markClosing(Client& client, DropReason reason, std::string why);
     void closeMarked();
@@ -143,6 +184,11 @@ private:
     int m_statsListen = -1;
     int m_wakeFd = -1;
     int m_signalFd = -1;
+    int m_spareFd = -1;     ///< kept open to refuse a client when descriptors run out
+    std::uint64_t m_acceptRetryNs = 0;   ///< listeners unwatched until then (0: watched)
+    std::uint64_t m_acceptBackoffNs = ACCEPT_RETRY_MIN_NS;
+    std::uint64_t m_budgetBlockedSinceNs = 0;
+    detail::QueueBudget m_budget; ///< declared before m_clients: queues give their memory back to it
     std::unordered_map<int, std::unique_ptr<Client>> m_clients;
     std::vector<Client*> m_order; ///< clients in connection order (fan-out iterates this)
     bool m_producersPaused = false;
@@ -172,6 +218,9 @@ Relay::Impl::Impl(RelayConfig config) : m_config(std::move(config)) {
         m_listen = transport::listenUnix(m_config.socketPath, m_config.socketMode);
     }
     m_statsListen = transport::listenUnix(m_statsPath, m_config.socketMode);
+    m_budget = detail::QueueBudget(m_config.maxTotalQueueBytes);
+    raiseDescriptorLimit(m_config.maxClients);
+    m_spareFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     m_epoll = ::epoll_create1(EPOLL_CLOEXEC);
     m_wakeFd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (m_epoll < 0 || m_wakeFd < 0) throw std::runtime_error(std::string("epoll: ") + std::strerror(errno));
@@ -186,10 +235,12 @@ Relay::Impl::Impl(RelayConfig config) : m_config(std::move(config)) {
     m_stats.socketPath = where;
     std::string allowed;
     for (const auto& a : m_config.allowedAddresses) allowed += (allowed.empty() ? "" : ",") + a;
-    logInfo("relay %s listening on %s (stats %s): max_queue_size=%u circuit_breaker=%u validate_checksums=%s "
-            "require_sequence=%s overload=%s%s%s",
+    m_stats.queueMemoryLimit = m_config.maxTotalQueueBytes;
+    logInfo("relay %s listening on %s (stats %s): max_queue_size=%u circuit_breaker=%u max_clients=%u "
+            "max_total_queue_bytes=%llu validate_checksums=%s require_sequence=%s overload=%s%s%s",
             m_stats.domain.c_str(), where.c_str(), m_statsPath.c_str(), m_config.maxQueueSize,
-            m_config.circuitBreaker, m_config.validateChecksums ? "on" : "off",
+            m_config.circuitBreaker, m_config.maxClients,
+            static_cast<unsigned long long>(m_config.maxTotalQueueBytes), m_config.validateChecksums ? "on" : "off",
             m_config.requireSequence ? "on" : "off",
             m_config.overload == OverloadPolicy::Drop ? "drop" : "backpressure",
             m_tcpListen >= 0 ? " allowed_addresses=" : "",
@@ -198,7 +249,7 @@ Relay::Impl::Impl(RelayConfig config) : m_config(std::move(config)) {
 
 Relay::Impl::~Impl() {
     for (auto& [fd, client] : m_clients) ::close(fd);
-    for (int fd : {m_listen, m_tcpListen, m_statsListen, m_wakeFd, m_signalFd, m_epoll}) {
+    for (int fd : {m_listen, m_tcpListen, m_statsListen, m_wakeFd, m_signalFd, m_epoll, m_spareFd}) {
         if (fd >= 0) ::close(fd);
     }
     if (m_listen >= 0) ::unlink(m_config.socketPath.c_str());
@@ -227,7 +278,23 @@ void Relay::Impl::acceptClients(int listenFd) {
         sockaddr_storage peer{};
         socklen_t peerLen = sizeof peer;
         const int fd = ::accept4(listenFd, reinterpret_cast<sockaddr*>(&peer), &peerLen, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) return; // EAGAIN, or a transient error: the next event retries
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                outOfDescriptors(listenFd, errno);
+            }
+            return; // EAGAIN, or a transient error (ECONNABORTED...): the next event retries
+        }
+        if (m_clients.size() >= m_config.maxClients) {
+            ++m_stats.connectionsRefused;
+            if (m_stats.connectionsRefused % 1000 == 1) {
+                logWarn("refused a client: max_clients=%u reached (%llu refused so far)", m_config.maxClients,
+                        static_cast<unsigned long long>(m_stats.connectionsRefused));
+            }
+            refuse(fd, RelayError::RelayFull,
+                   "relay full: max_clients=" + std::to_string(m_config.maxClients) + " reached");
+            continue;
+        }
+        m_acceptBackoffNs = ACCEPT_RETRY_MIN_NS;
         transport::PeerCredentials cred;
         std::string peerText;
         if (tcp) {
@@ -254,7 +321,7 @@ void Relay::Impl::acceptClients(int listenFd) {
                 continue;
             }
         }
-        auto client = std::make_unique<Client>(fd, cred, m_config);
+        auto client = std::make_unique<Client>(fd, cred, m_config, m_budget);
         client->stats.peer = peerText;
         client->mayProduce = m_config.producersAnyone || cred.uid == m_ownUid ||
                              std::count(m_config.producerUids.begin(), m_config.producerUids.end(), cred.uid) > 0 ||
@@ -282,10 +349,73 @@ void Relay::Impl::acceptClients(int listenFd) {
     }
 }
 
+void Relay::Impl::refuse(int fd, RelayError code, std::string_view text) {
+    std::uint8_t buffer[wire::ErrorLayout::SIZE];
+    auto builder = *wire::ErrorBuilder::into(buffer, sizeof buffer);
+    builder.source(relaySource(m_config.domain)).timestamp(realtimeNs());
+    builder.error_code(static_cast<std::uint16_t>(code)).severity(static_cast<std::uint8_t>(wire::Severity::Critical));
+    builder.message(text.substr(0, wire::ErrorLayout::SIZES[wire::ErrorLayout::Field::message]));
+    builder.finish();
+    [[maybe_unused]] const auto n = ::send(fd, buffer, sizeof buffer, MSG_NOSIGNAL | MSG_DONTWAIT);
+    ::close(fd);
+}
+
+void Relay::Impl::outOfDescriptors(int listenFd, int error) {
+    ++m_stats.acceptErrors;
+    // The waiting client would otherwise hang in the backlog: take it with the
+    // spare descriptor and tell it why (the classic EMFILE reserve).
+    bool refused = false;
+    if (m_spareFd >= 0 && listenFd != m_statsListen) {
+        ::close(m_spareFd);
+        const int fd = ::accept4(listenFd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0) {
+            ++m_stats.connectionsRefused;
+            refuse(fd, RelayError::RelayFull, "relay out of file descriptors: raise its ulimit -n or lower max_clients");
+            refused = true;
+        }
+        m_spareFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
+    if (m_stats.acceptErrors == 1 || m_stats.acceptErrors % 1000 == 0) {
+        logWarn("accept on %s: %s (%zu clients connected; %llu accept errors)%s",
+                listenFd == m_statsListen ? "the stats socket" : "the client socket", std::strerror(error),
+                m_clients.size(), static_cast<unsigned long long>(m_stats.acceptErrors),
+                refused ? ": refused a waiting client; raise ulimit -n or lower max_clients" : "");
+    }
+    // Level-triggered epoll would report the listener again at once and spin:
+    // stop watching the listeners for a while, serve the connected clients.
+    if (m_acceptRetryNs == 0) {
+        for (int fd : {m_listen, m_tcpListen, m_statsListen}) {
+            if (fd < 0) continue;
+            epoll_event ev{};
+            ev.data.fd = fd;
+            ::epoll_ctl(m_epoll, EPOLL_CTL_MOD, fd, &ev);
+        }
+    }
+    m_acceptRetryNs = monotonicNs() + m_acceptBackoffNs;
+    m_acceptBackoffNs = std::min(m_acceptBackoffNs * 2, ACCEPT_RETRY_MAX_NS);
+}
+
+void Relay::Impl::rearmListeners() {
+    if (m_acceptRetryNs == 0 || monotonicNs() < m_acceptRetryNs) return;
+    m_acceptRetryNs = 0;
+    for (int fd : {m_listen, m_tcpListen, m_statsListen}) {
+        if (fd < 0) continue;
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.fd = fd;
+        ::epoll_ctl(m_epoll, EPOLL_CTL_MOD, fd, &ev);
+    }
+}
+
 void Relay::Impl::serveStats() {
     for (;;) {
         const int fd = ::accept4(m_statsListen, nullptr, nullptr, SOCK_CLOEXEC);
-        if (fd < 0) return;
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                outOfDescriptors(m_statsListen, errno);
+            }
+            return;
+        }
         const std::string json = snapshot().toJson() + "\n";
         timeval timeout{0, 200'000}; // a stats reader that stalls must not stall the relay for long
         ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
@@ -324,6 +454,7 @@ std::uint64_t Relay::Impl::roomForFanOut(const Client& sender, std::size_t& room
         if (c == &sender || c->closing || c->peerGone) continue;
         frames = std::min<std::uint64_t>(frames, m_config.maxQueueSize - std::min<std::uint64_t>(c->out.frames(), m_config.maxQueueSize));
         roomBytes = std::min<std::size_t>(roomBytes, m_config.maxQueueBytes - std::min<std::size_t>(c->out.bytes(), m_config.maxQueueBytes));
+        roomBytes = std::min<std::size_t>(roomBytes, c->out.room()); // its share of the relay's budget
     }
     // A few frames are kept back for the relay's own Error reports.
     return frames > 4 ? frames - 4 : 0;
@@ -346,6 +477,10 @@ void Relay::Impl::processFrames(Client& client) {
     // room for; the rest stay in this client's buffer until they drain.
     const bool backpressure = m_config.overload == OverloadPolicy::Backpressure;
     std::uint64_t roomFrames = backpressure ? roomForFanOut(client, roomBytesOut) : 0;
+    // A lossless domain promises that nothing is lost silently: a frame no
+    // consumer receives (none connected yet, or none subscribed to its type)
+    // is counted and its producer told, not fanned out to nobody.
+    const std::bitset<256> wanted = backpressure ? consumersWant(client) : std::bitset<256>{};
     for (;;) {
         const auto next = client.reader.peek();
         if (!next) {
@@ -381,14 +516,16 @@ void Relay::Impl::processFrames(Client& client) {
             reject = DropReason::OutOfDomain;
         } else if (m_config.validateChecksums && !frame.checksumMatches()) {
             reject = DropReason::BadChecksum;
-        } else if (m_config.requireSequence) {
-            const std::uint64_t seq = frame.sequence();
-            if (client.haveSequence && seq != client.lastSequence + 1) {
-                reject = DropReason::BadSequence;
-            } else {
-                client.haveSequence = true;
-                client.lastSequence = seq;
-            }
+        } else if (m_config.requireSequence && client.haveSequence && frame.sequence() != client.lastSequence + 1) {
+            reject = DropReason::BadSequence;
+        } else if (backpressure && !wanted.test(type)) {
+            reject = DropReason::NoConsumer;
+        }
+        if (m_config.requireSequence && (reject == NO_DROP || reject == DropReason::NoConsumer)) {
+            // A frame nobody received still advances its producer's sequence:
+            // the next one is not a sequence error too.
+            client.haveSequence = true;
+            client.lastSequence = frame.sequence();
         }
         if (reject != NO_DROP) {
             flushRun();
@@ -398,12 +535,7 @@ void Relay::Impl::processFrames(Client& client) {
                         static_cast<unsigned long long>(frame.sequence()), client.fd, client.cred.pid,
                         std::string(dropReasonName(reject)).c_str());
             }
-            if (reject == DropReason::BadSequence) {
-                sendError(client, ERROR_BAD_SEQUENCE, type, frame.sequence(),
-                          "sequence must rise by one: expected " + std::to_string(client.lastSequence + 1));
-            } else if (reject == DropReason::NotAllowed && client.errorsReported == 1) {
-                sendError(client, ERROR_NOT_ALLOWED, type, frame.sequence(), "not allowed to produce here");
-            }
+            reportRejection(client, reject, frame);
             continue;
         }
         if (runStart != nullptr && runStart + runBytes == frame.data()) {
@@ -453,35 +585,31 @@ void Relay::Impl::enqueue(Client& consumer, const std::uint8_t* data, std::size_
     auto& out = consumer.out;
     if (m_config.overload == OverloadPolicy::Drop) {
         if (consumer.dropping && out.frames() < m_config.circuitBreaker) consumer.dropping = false;
-        if (!consumer.dropping && out.fits(frames, bytes)) {
-            out.push(data, bytes, frames);
-            return;
-        }
-        // Take the frames that still fit, one by one; shed the rest.
-        std::uint64_t shed = 0;
+        if (!consumer.dropping && out.fits(frames, bytes) && out.push(data, bytes, frames)) return;
+        // Take the frames that still fit, one by one; shed the rest, counted
+        // by why: the consumer's own bound, or the relay's memory budget.
+        std::uint64_t shed[2] = {0, 0}; // queue_full, memory_limit
         const std::uint8_t* p = data;
         const std::uint8_t* end = data + bytes;
         while (p < end) {
             const std::size_t size = wire::header::SIZE + wire::loadLe<std::uint32_t>(p + wire::header::PAYLOAD_SIZE_OFFSET);
-            if (!consumer.dropping && out.fits(1, size)) {
-                out.push(p, size, 1);
-            } else {
+            const bool fits = !consumer.dropping && out.fits(1, size);
+            if (!fits || !out.push(p, size, 1)) {
                 consumer.dropping = true;
-                ++shed;
+                ++shed[fits ? 1 : 0];
             }
             p += size;
         }
-        consumer.stats.dropped += shed;
-        m_stats.drops[static_cast<std::size_t>(DropReason::QueueFull)] += shed;
+        consumer.stats.dropped += shed[0] + shed[1];
+        m_stats.drops[static_cast<std::size_t>(DropReason::QueueFull)] += shed[0];
+        m_stats.drops[static_cast<std::size_t>(DropReason::MemoryLimit)] += shed[1];
         return;
     }
-    if (!out.fits(frames, bytes)) {
+    if (!out.fits(frames, bytes) || !out.push(data, bytes, frames)) {
         markClosing(consumer, DropReason::SlowConsumer,
                     "slow consumer: queue reached max_queue_size=" + std::to_string(m_config.maxQueueSize) +
-                        " frames; disconnected so that nothing is dropped silently");
-        return;
+                        " frames (or max_total_queue_bytes); disconnected so that nothing is dropped silently");
     }
-    out.push(data, bytes, frames);
 }
 
 void Relay::Impl::handleSubscribe(Client& client, const FrameView& frame) {
@@ -501,21 +629,80 @@ void Relay::Impl::handleSubscribe(Client& client, const FrameView& frame) {
     logInfo("fd=%d pid=%u subscribed to %zu message types", client.fd, client.cred.pid, subscription.count());
 }
 
-void Relay::Impl::sendError(Client& to, std::uint16_t code, std::uint8_t relatedType, std::uint64_t relatedSequence,
+void Relay::Impl::sendError(Client& to, RelayError code, std::uint8_t relatedType, std::uint64_t relatedSequence,
                             std::string_view text) {
     std::uint8_t buffer[wire::ErrorLayout::SIZE];
     auto builder = *wire::ErrorBuilder::into(buffer, sizeof buffer);
     builder.source(relaySource(m_config.domain)).sequence(0).timestamp(realtimeNs());
-    builder.error_code(code).severity(static_cast<std::uint8_t>(wire::Severity::Error));
+    builder.error_code(static_cast<std::uint16_t>(code)).severity(static_cast<std::uint8_t>(wire::Severity::Error));
     builder.related_type(relatedType).related_sequence(relatedSequence);
     builder.message(text.substr(0, wire::ErrorLayout::SIZES[wire::ErrorLayout::Field::message]));
     builder.finish();
-    if (!to.peerGone && to.out.fits(1, sizeof buffer)) to.out.push(buffer, sizeof buffer, 1);
+    if (!to.peerGone && to.out.fits(1, sizeof buffer)) static_cast<void>(to.out.push(buffer, sizeof buffer, 1));
+}
+
+void Relay::Impl::sendErrorOnce(Client& to, RelayError code, std::uint8_t relatedType, std::uint64_t relatedSequence,
+                                std::string_view text) {
+    const std::uint32_t bit = 1U << static_cast<unsigned>(code);
+    if ((to.errorCodesSent & bit) != 0) return;
+    to.errorCodesSent |= bit;
+    sendError(to, code, relatedType, relatedSequence, text);
+}
+
+void Relay::Impl::reportRejection(Client& client, DropReason reason, const FrameView& frame) {
+    const std::uint8_t type = frame.messageType();
+    const std::string typeName = std::to_string(type) + " (" + std::string(wire::messageTypeName(type)) + ")";
+    const std::string domain(wire::domainName(m_config.domain));
+    switch (reason) {
+    case DropReason::BadSequence:
+        sendError(client, RelayError::BadSequence, type, frame.sequence(),
+                  "sequence must rise by one: expected " + std::to_string(client.lastSequence + 1));
+        break;
+    case DropReason::NotAllowed:
+        sendErrorOnce(client, RelayError::NotAllowed, type, frame.sequence(), "not allowed to produce here");
+        break;
+    case DropReason::OutOfDomain:
+        sendErrorOnce(client, RelayError::OutOfDomain, type, frame.sequence(),
+                      "type " + typeName + " is not carried by the " + domain + " relay");
+        break;
+    case DropReason::BadChecksum:
+        sendErrorOnce(client, RelayError::BadChecksum, type, frame.sequence(), "checksum does not match the frame");
+        break;
+    case DropReason::NoConsumer:
+        sendErrorOnce(client, RelayError::NoConsumer, type, frame.sequence(),
+                      "no consumer on " + domain + " receives type " + typeName + ": not delivered (counted as no_consumer)");
+        break;
+    default: break;
+    }
+}
+
+std::bitset<256> Relay::Impl::consumersWant(const Client& sender) const {
+    std::bitset<256> wanted;
+    for (const Client* c : m_order) {
+        if (c != &sender && !c->closing && !c->peerGone) wanted |= c->subscription;
+    }
+    return wanted;
+}
+
+ssize_t Relay::Impl::writeQueued(Client& client) {
+    iovec parts[2];
+    msghdr message{};
+    message.msg_iov = parts;
+    message.msg_iovlen = static_cast<std::size_t>(client.out.pending(parts));
+    const ssize_t n = ::sendmsg(client.fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+        const std::uint64_t completed = client.out.consume(static_cast<std::size_t>(n));
+        client.stats.framesOut += completed;
+        client.stats.bytesOut += static_cast<std::uint64_t>(n);
+        m_stats.framesOut += completed;
+        m_stats.bytesOut += static_cast<std::uint64_t>(n);
+    }
+    return n;
 }
 
 void Relay::Impl::flush(Client& client) {
     while (!client.out.empty() && !client.closing) {
-        const ssize_t n = ::send(client.fd, client.out.head(), client.out.bytes(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        const ssize_t n = writeQueued(client);
         if (n < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN) break;
@@ -532,11 +719,6 @@ void Relay::Impl::flush(Client& client) {
             markClosing(client, NO_DROP, std::string("write: ") + std::strerror(errno));
             return;
         }
-        const std::uint64_t completed = client.out.consume(static_cast<std::size_t>(n));
-        client.stats.framesOut += completed;
-        client.stats.bytesOut += static_cast<std::uint64_t>(n);
-        m_stats.framesOut += completed;
-        m_stats.bytesOut += static_cast<std::uint64_t>(n);
     }
     updateInterest(client);
 }
@@ -576,6 +758,11 @@ void Relay::Impl::checkBackpressure() {
     }
     const bool anyHeld = std::any_of(m_order.begin(), m_order.end(), [](const Client* c) { return c->heldBack; });
     const bool pause = anyAbove || (anyHeld && !roomForAnyHeld());
+    if (pause && !anyAbove) {
+        enforceBudget(now);
+    } else {
+        m_budgetBlockedSinceNs = 0;
+    }
     if (pause != m_producersPaused) {
         m_producersPaused = pause;
         if (pause) ++m_stats.producerPauses;
@@ -603,6 +790,25 @@ void Relay::Impl::checkBackpressure() {
     }
 }
 
+void Relay::Impl::enforceBudget(std::uint64_t now) {
+    // Producers wait, yet no consumer is above its breaker: the queues
+    // together hold the relay's whole budget. Waiting longer than a single
+    // slow consumer may make them wait would stall the domain for good.
+    if (m_budgetBlockedSinceNs == 0) m_budgetBlockedSinceNs = now;
+    if (now - m_budgetBlockedSinceNs < std::uint64_t{m_config.slowConsumerTimeoutMs} * 1'000'000) return;
+    Client* largest = nullptr;
+    for (Client* c : m_order) {
+        if (!c->closing && !c->out.empty() && (largest == nullptr || c->out.bytes() > largest->out.bytes())) largest = c;
+    }
+    if (largest == nullptr) return;
+    markClosing(*largest, DropReason::SlowConsumer,
+                "slow consumer: the queues reached max_total_queue_bytes=" +
+                    std::to_string(m_config.maxTotalQueueBytes) + " and this one held most (" +
+                    std::to_string(largest->out.bytes()) + " bytes) for " +
+                    std::to_string(m_config.slowConsumerTimeoutMs) + " ms while producers waited");
+    m_budgetBlockedSinceNs = 0;
+}
+
 bool Relay::Impl::roomForAnyHeld() const {
     for (const Client* c : m_order) {
         if (!c->heldBack || c->closing) continue;
@@ -621,7 +827,8 @@ void Relay::Impl::markClosing(Client& client, DropReason reason, std::string why
         std::uint8_t buffer[wire::ErrorLayout::SIZE];
         auto builder = *wire::ErrorBuilder::into(buffer, sizeof buffer);
         builder.source(relaySource(m_config.domain)).timestamp(realtimeNs());
-        builder.error_code(ERROR_SLOW_CONSUMER).severity(static_cast<std::uint8_t>(wire::Severity::Critical));
+        builder.error_code(static_cast<std::uint16_t>(RelayError::SlowConsumer))
+            .severity(static_cast<std::uint8_t>(wire::Severity::Critical));
         builder.message("slow consumer: disconnected");
         builder.finish();
         [[maybe_unused]] const auto n = ::send(client.fd, buffer, sizeof buffer, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -647,6 +854,13 @@ void Relay::Impl::closeMarked() {
 
 void Relay::Impl::closeClient(Client& client, const std::string& why) {
     if (!client.detached) ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, client.fd, nullptr);
+    if (!client.peerGone && !client.out.empty() && client.closeReason.rfind("peer closed", 0) == 0) {
+        // A producer that half-closed (publish does, to learn the outcome)
+        // still reads: what is queued for it, its Error frames above all, goes
+        // out before the close (best effort, never waiting).
+        while (!client.out.empty() && (writeQueued(client) > 0 || errno == EINTR)) {
+        }
+    }
     ::close(client.fd);
     const bool problem = why != "peer closed";
     const std::string who = client.stats.peer.empty()
@@ -663,6 +877,7 @@ int Relay::Impl::loopTimeoutMs() const {
         return 0; // busy-poll window after traffic
     }
     if (m_producersPaused) return 10; // re-check slow consumers' deadlines
+    if (m_acceptRetryNs != 0) return 20; // listeners unwatched after running out of descriptors
     return 1000;
 }
 
@@ -719,6 +934,7 @@ void Relay::Impl::run(bool handleSignals) {
         }
         checkBackpressure();
         closeMarked();
+        rearmListeners();
     }
     std::lock_guard lock(m_mutex);
     shutdown();
@@ -769,6 +985,7 @@ RelayStats Relay::Impl::stats() const {
 RelayStats Relay::Impl::snapshot() const {
     RelayStats snapshot = m_stats;
     snapshot.uptimeNs = monotonicNs() - m_startNs;
+    snapshot.queueMemory = m_budget.used();
     for (const Client* c : m_order) {
         ClientStats s = c->stats;
         s.queuedFrames = c->out.frames();

@@ -89,7 +89,7 @@ const std::vector<std::string>& relayPolicyKeys() {
         "max_queue_size", "circuit_breaker", "max_queue_bytes", "validate_checksums", "require_sequence",
         "overload", "max_frame_size", "max_payload", "slow_consumer_timeout_ms", "shutdown_flush_ms",
         "socket_mode", "socket_buffer_bytes", "busy_poll_us", "allowed_uids", "allowed_gids", "producer_uids",
-        "producer_gids", "producers_anyone", "custom_types"};
+        "producer_gids", "producers_anyone", "custom_types", "max_total_queue_bytes", "max_clients"};
     return keys;
 }
 
@@ -114,6 +114,12 @@ bool applyRelaySetting(const std::string& key, const YAML::Node& value, RelayCon
     } else if (key == "max_queue_bytes") {
         config.maxQueueBytes = scalar<std::uint64_t>(value, key);
         if (config.maxQueueBytes < 65536) bad(value, key, "must be at least 65536");
+    } else if (key == "max_total_queue_bytes") {
+        config.maxTotalQueueBytes = scalar<std::uint64_t>(value, key);
+        if (config.maxTotalQueueBytes < (1u << 20)) bad(value, key, "must be at least 1048576 (1 MiB)");
+    } else if (key == "max_clients") {
+        config.maxClients = scalar<std::uint32_t>(value, key);
+        if (config.maxClients == 0 || config.maxClients > 1'000'000) bad(value, key, "expected 1 to 1000000");
     } else if (key == "validate_checksums") {
         config.validateChecksums = scalar<bool>(value, key);
     } else if (key == "require_sequence") {

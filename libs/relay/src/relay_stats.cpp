@@ -15,6 +15,8 @@ std::string_view dropReasonName(DropReason reason) noexcept {
     case DropReason::QueueFull: return "queue_full";
     case DropReason::Desynchronised: return "desynchronised";
     case DropReason::SlowConsumer: return "slow_consumer";
+    case DropReason::NoConsumer: return "no_consumer";
+    case DropReason::MemoryLimit: return "memory_limit";
     case DropReason::COUNT_: break;
     }
     return "unknown";
@@ -32,6 +34,9 @@ std::string RelayStats::toJson() const {
     j["connections_accepted"] = connectionsAccepted;
     j["connections_refused"] = connectionsRefused;
     j["producer_pauses"] = producerPauses;
+    j["queue_memory_bytes"] = queueMemory;
+    j["max_total_queue_bytes"] = queueMemoryLimit;
+    j["accept_errors"] = acceptErrors;
     auto& d = j["drops"] = nlohmann::ordered_json::object();
     for (std::size_t i = 0; i < drops.size(); ++i) d[std::string(dropReasonName(static_cast<DropReason>(i)))] = drops[i];
     auto& list = j["clients"] = nlohmann::ordered_json::array();
@@ -59,8 +64,12 @@ std::optional<RelayStats> RelayStats::fromJson(std::string_view json) {
         s.connectionsAccepted = j.at("connections_accepted").get<std::uint64_t>();
         s.connectionsRefused = j.at("connections_refused").get<std::uint64_t>();
         s.producerPauses = j.at("producer_pauses").get<std::uint64_t>();
+        s.queueMemory = j.value("queue_memory_bytes", std::uint64_t{0});
+        s.queueMemoryLimit = j.value("max_total_queue_bytes", std::uint64_t{0});
+        s.acceptErrors = j.value("accept_errors", std::uint64_t{0});
         for (std::size_t i = 0; i < s.drops.size(); ++i) {
-            s.drops[i] = j.at("drops").at(std::string(dropReasonName(static_cast<DropReason>(i)))).get<std::uint64_t>();
+            // A reason an older relay did not have reads as 0.
+            s.drops[i] = j.at("drops").value(std::string(dropReasonName(static_cast<DropReason>(i))), std::uint64_t{0});
         }
         for (const auto& c : j.at("clients")) {
             ClientStats cs;
@@ -96,8 +105,15 @@ std::string RelayStats::toPrometheus() const {
     counter("frames_out_total", "Frames written to clients.", framesOut);
     counter("bytes_out_total", "Bytes written to clients.", bytesOut);
     counter("connections_accepted_total", "Connections accepted.", connectionsAccepted);
-    counter("connections_refused_total", "Connections refused by access control.", connectionsRefused);
+    counter("connections_refused_total", "Connections refused (access control, max_clients, out of file descriptors).", connectionsRefused);
     counter("producer_pauses_total", "Times backpressure paused the producers.", producerPauses);
+    counter("accept_errors_total", "accept() failures (out of file descriptors).", acceptErrors);
+    out << "# HELP alphapulse_relay_queue_memory_bytes Memory held by the consumers' queues.\n"
+           "# TYPE alphapulse_relay_queue_memory_bytes gauge\n"
+        << "alphapulse_relay_queue_memory_bytes{" << label << "} " << queueMemory << '\n'
+        << "# HELP alphapulse_relay_queue_memory_limit_bytes max_total_queue_bytes.\n"
+           "# TYPE alphapulse_relay_queue_memory_limit_bytes gauge\n"
+        << "alphapulse_relay_queue_memory_limit_bytes{" << label << "} " << queueMemoryLimit << '\n';
     out << "# HELP alphapulse_relay_drops_total Frames dropped or connections closed, by reason.\n"
            "# TYPE alphapulse_relay_drops_total counter\n";
     for (std::size_t i = 0; i < drops.size(); ++i) {

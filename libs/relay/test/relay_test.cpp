@@ -16,6 +16,7 @@
 #include "alphapulse/transport/tcp_transport.hpp"
 #include "alphapulse/transport/unix_socket.hpp"
 #include "alphapulse/transport/unix_socket_transport.hpp"
+#include "alphapulse/wire/relay_errors.hpp"
 #include "test_frames.hpp"
 
 using namespace alphapulse;
@@ -358,4 +359,205 @@ TEST(RelayTcp, RefusesPeersOutsideAllowedAddresses) {
     for (int i = 0; i < 100 && closed >= 0; ++i) closed = c->transport().receive(ignore, 10);
     EXPECT_EQ(closed, -1) << "the relay closed the connection";
     EXPECT_EQ(relay.stats().connectionsAccepted, 0u);
+}
+
+// ---- nothing lost silently, bounded memory and clients (issue 11) ----
+
+namespace {
+
+/// The Error frames in `frames`, as (error_code, related_sequence).
+std::vector<std::pair<std::uint16_t, std::uint64_t>> errorsIn(const std::vector<std::vector<std::uint8_t>>& frames) {
+    std::vector<std::pair<std::uint16_t, std::uint64_t>> out;
+    for (const auto& f : frames) {
+        const auto view = wire::ErrorView::parse(f.data(), f.size(), /*verifyChecksum=*/true);
+        if (view) out.emplace_back(view->error_code(), view->related_sequence());
+    }
+    return out;
+}
+
+} // namespace
+
+TEST(Relay, ExecutionCountsOrdersNoConsumerReceivedAndTellsTheProducer) {
+    RunningRelay relay(relay::defaultConfig(wire::Domain::Execution));
+    auto producer = connectTo(relay, producerOnly());
+    waitClients(relay, 1);
+    for (std::uint64_t seq = 1; seq <= 5; ++seq) producer->publish(fixtures::orderFrame(60, seq));
+    ASSERT_TRUE(eventually([&] { return relay.drops(DropReason::NoConsumer) == 5; })) << relay.stats().toJson();
+    const auto errors = errorsIn(receive(*producer, 1, 1000));
+    ASSERT_EQ(errors.size(), 1u) << "one Error for the first order nobody received";
+    EXPECT_EQ(errors[0].first, static_cast<std::uint16_t>(wire::RelayError::NoConsumer));
+    EXPECT_EQ(errors[0].second, 1u);
+    // A consumer arrives: the next orders reach it, and the sequence the
+    // relay checks carried on through the undelivered ones.
+    auto engine = connectTo(relay);
+    waitClients(relay, 2);
+    for (std::uint64_t seq = 6; seq <= 8; ++seq) producer->publish(fixtures::orderFrame(60, seq));
+    const auto got = receive(*engine, 3);
+    ASSERT_EQ(got.size(), 3u);
+    EXPECT_EQ(got[0], fixtures::orderFrame(60, 6));
+    EXPECT_EQ(relay.drops(DropReason::NoConsumer), 5u);
+    EXPECT_EQ(relay.drops(DropReason::BadSequence), 0u);
+}
+
+TEST(Relay, SignalsCountATypeNoConsumerSubscribedTo) {
+    RunningRelay relay(relay::defaultConfig(wire::Domain::Signals));
+    auto producer = connectTo(relay, producerOnly());
+    client::ClientOptions other;
+    other.subscription = client::typesOf({wire::MessageType::DeFiSignal});
+    auto consumer = connectTo(relay, other);
+    waitClients(relay, 2);
+    ASSERT_TRUE(eventually([&] { return relay.stats().clients[1].subscribed; }));
+    std::vector<std::uint8_t> frame(wire::ArbitrageOpportunityLayout::SIZE);
+    auto b = *wire::ArbitrageOpportunityBuilder::into(frame.data(), frame.size());
+    b.sequence(1).spread_bps(12);
+    b.finish();
+    producer->publish(frame);
+    ASSERT_TRUE(eventually([&] { return relay.drops(DropReason::NoConsumer) == 1; })) << relay.stats().toJson();
+    EXPECT_TRUE(receive(*consumer, 1, 100).empty());
+}
+
+TEST(Relay, MarketDataDoesNotCountFramesNobodyWants) {
+    RunningRelay relay(relay::defaultConfig(wire::Domain::MarketData));
+    auto producer = connectTo(relay, producerOnly());
+    waitClients(relay, 1);
+    producer->publish(fixtures::tradeFrame(1, 1));
+    auto consumer = connectTo(relay);
+    waitClients(relay, 2);
+    producer->publish(fixtures::tradeFrame(1, 2));
+    ASSERT_EQ(receive(*consumer, 1).size(), 1u);
+    EXPECT_EQ(relay.drops(DropReason::NoConsumer), 0u) << "market data is lossy by design";
+}
+
+TEST(Relay, ProducerIsToldOfOutOfDomainAndBadChecksumFramesOnce) {
+    RunningRelay relay(relay::defaultConfig(wire::Domain::Signals));
+    auto producer = connectTo(relay, producerOnly());
+    auto consumer = connectTo(relay);
+    waitClients(relay, 2);
+    for (std::uint64_t i = 1; i <= 3; ++i) producer->publish(fixtures::tradeFrame(1, i)); // market data on signals
+    std::vector<std::uint8_t> frame(wire::ArbitrageOpportunityLayout::SIZE);
+    auto b = *wire::ArbitrageOpportunityBuilder::into(frame.data(), frame.size());
+    b.sequence(9).spread_bps(12);
+    b.finish();
+    frame[60] ^= 1;
+    producer->publish(frame);
+    producer->publish(frame);
+    const auto errors = errorsIn(receive(*producer, 2, 3000));
+    ASSERT_EQ(errors.size(), 2u);
+    EXPECT_TRUE(receive(*producer, 1, 200).empty()) << "each reason is reported once per connection";
+    EXPECT_EQ(errors[0], std::make_pair(static_cast<std::uint16_t>(wire::RelayError::OutOfDomain), std::uint64_t{1}));
+    EXPECT_EQ(errors[1], std::make_pair(static_cast<std::uint16_t>(wire::RelayError::BadChecksum), std::uint64_t{9}));
+    EXPECT_EQ(relay.drops(DropReason::OutOfDomain), 3u);
+    EXPECT_EQ(relay.drops(DropReason::BadChecksum), 2u);
+}
+
+TEST(Relay, RefusesClientsBeyondMaxClientsSayingWhy) {
+    auto config = relay::defaultConfig(wire::Domain::MarketData);
+    config.maxClients = 2;
+    RunningRelay relay(config);
+    auto a = connectTo(relay);
+    auto b = connectTo(relay, producerOnly());
+    waitClients(relay, 2);
+    const int third = transport::connectUnix(relay.path());
+    ASSERT_GE(third, 0);
+    std::vector<std::uint8_t> got(wire::ErrorLayout::SIZE);
+    std::size_t have = 0;
+    ASSERT_TRUE(eventually([&] {
+        const auto n = ::recv(third, got.data() + have, got.size() - have, MSG_DONTWAIT);
+        if (n > 0) have += static_cast<std::size_t>(n);
+        return have == got.size();
+    }));
+    const auto error = wire::ErrorView::parse(got.data(), got.size(), true);
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->error_code(), static_cast<std::uint16_t>(wire::RelayError::RelayFull));
+    char byte = 0;
+    EXPECT_TRUE(eventually([&] { return ::recv(third, &byte, 1, MSG_DONTWAIT) == 0; })) << "then closed";
+    ::close(third);
+    EXPECT_EQ(relay.stats().connectionsRefused, 1u);
+    b->publish(fixtures::tradeFrame(1, 1));
+    EXPECT_EQ(receive(*a, 1).size(), 1u) << "the clients it has are served";
+}
+
+TEST(Relay, MarketDataShedsAtTheRelayBudgetAndStaysUnderIt) {
+    auto config = relay::defaultConfig(wire::Domain::MarketData);
+    config.maxTotalQueueBytes = 2u << 20;
+    config.socketBufferBytes = 64 << 10;
+    RunningRelay relay(config);
+    auto producer = connectTo(relay, producerOnly());
+    auto fast = connectTo(relay);
+    std::vector<int> idle;
+    for (int i = 0; i < 4; ++i) {
+        idle.push_back(transport::connectUnix(relay.path())); // never read
+        int tiny = 4096;
+        ::setsockopt(idle.back(), SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);
+    }
+    waitClients(relay, 6);
+    constexpr std::uint64_t TOTAL = 200'000;
+    std::uint64_t got = 0;
+    std::uint64_t peak = 0;
+    auto handler = [&](const wire::FrameView&) { ++got; };
+    std::vector<std::uint8_t> batch;
+    for (std::uint64_t i = 1; i <= TOTAL; ++i) {
+        fixtures::append(batch, fixtures::tradeFrame(1, i));
+        if (batch.size() < 64 * 256) continue;
+        while (producer->publish(batch) != transport::SendStatus::Ok) fast->poll(handler, 0);
+        batch.clear();
+        fast->poll(handler, 0);
+        if (i % 20'000 == 0) peak = std::max(peak, relay.stats().queueMemory);
+    }
+    // Until the producer's transport is empty and nothing arrived for 300 ms
+    // (the fast consumer may be shed some too: the budget is shared).
+    auto quietSince = std::chrono::steady_clock::now();
+    const auto deadline = quietSince + std::chrono::seconds(10);
+    while (got < TOTAL && std::chrono::steady_clock::now() < deadline &&
+           (producer->transport().pendingBytes() != 0 || std::chrono::steady_clock::now() - quietSince < std::chrono::milliseconds(300))) {
+        producer->flush();
+        if (fast->poll(handler, 20) > 0) quietSince = std::chrono::steady_clock::now();
+    }
+    const auto stats = relay.stats();
+    EXPECT_GT(stats.drops[static_cast<std::size_t>(DropReason::MemoryLimit)], 0u) << stats.toJson();
+    EXPECT_LE(std::max(peak, stats.queueMemory), config.maxTotalQueueBytes) << stats.toJson();
+    EXPECT_EQ(stats.queueMemoryLimit, config.maxTotalQueueBytes);
+    EXPECT_GT(got, TOTAL / 2) << "the consumer that reads keeps getting frames";
+    for (int fd : idle) ::close(fd);
+}
+
+TEST(Relay, BackpressureAtTheRelayBudgetDisconnectsTheConsumerHoldingMost) {
+    auto config = relay::defaultConfig(wire::Domain::Signals);
+    config.maxQueueSize = 1'000'000; // only the relay's budget binds
+    config.circuitBreaker = 900'000;
+    config.maxQueueBytes = 256u << 20;
+    config.maxTotalQueueBytes = 1u << 20;
+    config.slowConsumerTimeoutMs = 300;
+    config.socketBufferBytes = 64 << 10;
+    RunningRelay relay(config);
+    auto producer = connectTo(relay, producerOnly());
+    auto engine = connectTo(relay);
+    const int stuck = transport::connectUnix(relay.path());
+    int tiny = 4096;
+    ::setsockopt(stuck, SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);
+    waitClients(relay, 3);
+    constexpr std::uint64_t TOTAL = 40'000;
+    std::uint64_t got = 0;
+    auto handler = [&](const wire::FrameView& f) {
+        if (f.messageType() == static_cast<std::uint8_t>(wire::MessageType::ArbitrageOpportunity)) ++got;
+    };
+    std::vector<std::uint8_t> frame(wire::ArbitrageOpportunityLayout::SIZE);
+    for (std::uint64_t i = 1; i <= TOTAL; ++i) {
+        auto b = *wire::ArbitrageOpportunityBuilder::into(frame.data(), frame.size());
+        b.sequence(i).spread_bps(12);
+        b.finish();
+        ASSERT_TRUE(producer->publishBlocking(frame, std::chrono::seconds(10))) << relay.stats().toJson();
+        engine->poll(handler, 0);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (got < TOTAL && std::chrono::steady_clock::now() < deadline) {
+        producer->flush();
+        engine->poll(handler, 20);
+    }
+    const auto stats = relay.stats();
+    EXPECT_EQ(got, TOTAL) << stats.toJson();
+    EXPECT_EQ(stats.drops[static_cast<std::size_t>(DropReason::SlowConsumer)], 1u) << stats.toJson();
+    EXPECT_EQ(stats.drops[static_cast<std::size_t>(DropReason::NoConsumer)], 0u);
+    EXPECT_LE(stats.queueMemory, config.maxTotalQueueBytes);
+    ::close(stuck);
 }

@@ -33,6 +33,13 @@ struct RelayConfig {
     std::uint32_t maxQueueSize = 1'000'000; ///< frames queued per consumer
     std::uint32_t circuitBreaker = 800'000; ///< queue depth that trips the overload policy (see relay.hpp)
     std::uint64_t maxQueueBytes = 256ull << 20; ///< bytes queued per consumer, a second bound
+    /// Memory all consumers' queues may hold together (their capacity, which
+    /// bounds the relay's size whatever its clients do). When it is reached,
+    /// Drop sheds and counts (memory_limit); Backpressure holds producers back
+    /// and, after slow_consumer_timeout, disconnects the consumer holding most.
+    std::uint64_t maxTotalQueueBytes = 1ull << 30;
+    /// Connections served at once; more are sent an Error (relay_full) and closed.
+    std::uint32_t maxClients = 1024;
     bool validateChecksums = false;
     bool requireSequence = false;
     OverloadPolicy overload = OverloadPolicy::Drop;

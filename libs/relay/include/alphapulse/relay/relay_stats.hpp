@@ -18,6 +18,8 @@ enum class DropReason : std::uint8_t {
     QueueFull,       ///< Drop policy: a consumer's queue was full (dropped for that consumer only)
     Desynchronised,  ///< bad magic / impossible payload_size: connection closed
     SlowConsumer,    ///< Backpressure policy: consumer disconnected, it could not keep up
+    NoConsumer,      ///< lossless domain (backpressure): the frame reached no consumer (producer told)
+    MemoryLimit,     ///< Drop policy: max_total_queue_bytes reached (dropped for that consumer)
     COUNT_
 };
 
@@ -50,6 +52,9 @@ struct RelayStats {
     std::uint64_t connectionsRefused = 0;
     std::array<std::uint64_t, static_cast<std::size_t>(DropReason::COUNT_)> drops{};
     std::uint64_t producerPauses = 0; ///< times backpressure paused the producers
+    std::uint64_t queueMemory = 0;      ///< bytes all consumers' queues hold (their capacity)
+    std::uint64_t queueMemoryLimit = 0; ///< max_total_queue_bytes
+    std::uint64_t acceptErrors = 0;     ///< accept() failures (out of file descriptors: EMFILE, ENFILE)
     std::vector<ClientStats> clients;
 
     [[nodiscard]] std::string toJson() const;
