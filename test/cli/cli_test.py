@@ -617,7 +617,12 @@ class RelayPathTest(RelayCase):
         self.assertIn("waiting for a relay on " + path, tap.stderr.readline())
         relay = Relay("market_data", path, os.path.join(self.dir, "relay.log"))
         self.relays.append(relay)
-        wait_until(lambda: relay.stats()["clients"], 10, "the tap to connect")
+        try:
+            wait_until(lambda: relay.stats()["clients"] or tap.poll() is not None, 10, "the tap to connect")
+        finally:
+            if tap.poll() is not None or not relay.stats()["clients"]:
+                tap.kill()
+                self.fail("the tap did not connect (exit %s): %s" % (tap.wait(), tap.stderr.read()))
         rc, _, err = run(["publish", path], trade_line(1).encode())
         self.assertEqual(rc, 0, err)
         out, err = tap.communicate(timeout=10)
@@ -685,6 +690,13 @@ class PublishVerdictTest(RelayCase):
         self.assertEqual(rc, 1, err)
         self.assertIn("belongs to the market_data domain, not execution", err)
         self.assertEqual(relay.stats()["drops"]["out_of_domain"], 0)
+
+    def test_frames_left_unsent_exit_non_zero_saying_so(self):
+        path = os.path.join(self.dir, "execution.sock")  # no relay: the frames stay in publish's buffer
+        rc, _, err = run(["publish", path, "--timeout-ms", "500"], order(1).encode(), timeout=20)
+        self.assertEqual(rc, 3, err)
+        self.assertIn("left unsent after 500 ms (--timeout-ms)", err)
+        self.assertIn("cannot check that the types belong to the relay's domain", err)
 
     def test_with_a_consumer_every_order_arrives_and_publish_exits_zero(self):
         relay = self.relay("execution")

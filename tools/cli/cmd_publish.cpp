@@ -86,7 +86,6 @@ struct Session {
     }
 
     /// Half-closes and reads the relay's last answers until it closes.
-    /// False when the transport cannot, or the relay did not close in time.
     enum class Ending { Confirmed, Unsupported, NoAnswer };
     Ending finish() {
         if (!relay.transport().shutdownSend()) return Ending::Unsupported;
@@ -139,9 +138,14 @@ bool encodeLine(const std::string& line, std::size_t lineNumber, codec::Encoder&
 
 /// The verdict at the end: 0, or EXIT_NOT_SURE with every reason on stderr.
 int verdict(Session& session, int inputStatus) {
+    if (session.relay.counters().framesPublished == 0) return inputStatus; // nothing sent, nothing to lose
     if (!session.drain()) {
-        std::cerr << COMMAND << ": " << session.unsent() << " bytes of frames left unsent after "
-                  << session.timeout.count() << " ms (--timeout-ms): " << session.relay.transport().reason() << '\n';
+        const auto unsent = session.unsent();
+        std::cerr << COMMAND << ": "
+                  << (unsent != 0 ? std::to_string(unsent) + " bytes of frames left unsent"
+                                  : std::string("no connection to the relay to confirm the frames on"))
+                  << " after " << session.timeout.count()
+                  << " ms (--timeout-ms): " << session.relay.transport().reason() << '\n';
         return EXIT_NOT_SURE;
     }
     const auto ending = session.finish();
