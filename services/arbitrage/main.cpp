@@ -240,6 +240,7 @@ int runArbitrage(const Options& options) {
                                    wire::MessageType::PoolDiscovered}));
     consumer.add(wire::Domain::Signals, service::connect(deployment, wire::Domain::Signals, name, {}));
     service::Stats stats(name, options.common.statsIntervalS);
+    service::reportRelayErrors(consumer, stats);
     Strategy strategy(options, *consumer.client(wire::Domain::Signals), stats);
     consumer.onDomain(wire::Domain::MarketData, [&](const wire::FrameView& frame) { strategy.onMarketData(frame); });
     while (!service::stopRequested()) {

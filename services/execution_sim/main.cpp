@@ -197,6 +197,7 @@ int runEngine(const Options& options) {
                  service::connect(deployment, wire::Domain::Execution, name, {MessageType::OrderRequest}));
     service::Stats stats(name, options.common.statsIntervalS);
     auto& gaps = stats.counter("execution_gaps");
+    service::reportRelayErrors(consumer, stats);
     Engine engine(options, *consumer.client(wire::Domain::Execution), stats);
     consumer.onDomain(wire::Domain::MarketData, [&](const wire::FrameView& f) { engine.onMarketData(f); });
     consumer.on(MessageType::OrderRequest, [&](const wire::FrameView& f) { engine.onOrder(f); });

@@ -300,6 +300,7 @@ int runRisk(const Options& options) {
                                                             MessageType::ExecutionReport}));
     service::Stats stats(name, options.common.statsIntervalS);
     auto& gaps = stats.counter("execution_gaps");
+    service::reportRelayErrors(consumer, stats);
     Portfolio portfolio(options, *consumer.client(wire::Domain::Execution), *consumer.client(wire::Domain::Signals),
                         stats);
     consumer.onDomain(wire::Domain::MarketData, [&](const wire::FrameView& f) { portfolio.onMarketData(f); });

@@ -7,6 +7,8 @@
 
 #include "alphapulse/client/gap_reporter.hpp"
 #include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/wire/messages.hpp"
+#include "alphapulse/wire/relay_errors.hpp"
 
 namespace alphapulse::service {
 
@@ -95,6 +97,39 @@ void Stats::print() {
     line += '\n';
     std::fputs(line.c_str(), stderr);
     std::fflush(stderr);
+}
+
+namespace {
+
+/// A JSON string's content: the relay's texts are UTF-8 but may hold quotes.
+std::string jsonEscaped(std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+        if (c == '"' || c == '\\') out += '\\';
+        if (static_cast<unsigned char>(c) >= 0x20) out += c;
+    }
+    return out;
+}
+
+} // namespace
+
+void reportRelayErrors(client::MultiRelayConsumer& consumer, Stats& stats) {
+    auto& count = stats.counter("relay_errors");
+    // A type handler runs instead of the domain handlers (MultiRelayConsumer::dispatch).
+    consumer.on(wire::MessageType::Error, [&count](const wire::FrameView& frame) {
+        ++count;
+        const auto view = wire::ErrorView::parse(frame.data(), frame.size());
+        if (!view) return;
+        const std::string line =
+            "{\"relay_error\":{\"from\":\"" + std::string(wire::sourceTypeName(frame.source())) +
+            "\",\"code\":" + std::to_string(view->error_code()) + ",\"name\":\"" +
+            std::string(wire::relayErrorName(view->error_code())) + "\",\"related_type\":\"" +
+            std::string(wire::messageTypeName(view->related_type())) +
+            "\",\"related_sequence\":" + std::to_string(view->related_sequence()) + ",\"message\":\"" +
+            jsonEscaped(view->message()) + "\"}}\n";
+        std::fputs(line.c_str(), stderr);
+        std::fflush(stderr);
+    });
 }
 
 bool publish(client::RelayClient& client, std::span<const std::uint8_t> frame, std::chrono::milliseconds timeout) {

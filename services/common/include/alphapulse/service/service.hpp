@@ -25,6 +25,7 @@
 #include <string>
 #include <string_view>
 
+#include "alphapulse/client/multi_relay_consumer.hpp"
 #include "alphapulse/client/relay_client.hpp"
 #include "alphapulse/config/deployment.hpp"
 #include "alphapulse/wire/message_type.hpp"
@@ -88,6 +89,12 @@ private:
     std::chrono::steady_clock::time_point m_next;
     std::deque<std::pair<std::string, std::uint64_t>> m_counters;
 };
+
+/// Routes the Error frames a relay sends this service (no consumer for what it
+/// produced, bad sequence, ... : wire/relay_errors.hpp) away from its domain
+/// handlers to stderr, one JSON line each, and counts them ("relay_errors"
+/// in the stats line). A relay sends them whatever the subscription says.
+void reportRelayErrors(client::MultiRelayConsumer& consumer, Stats& stats);
 
 /// Publishes one whole frame, waiting out backpressure and a reconnect for
 /// up to `timeout`. False (and a line on stderr) when it could not.
