@@ -431,10 +431,12 @@ def wait_until(predicate, timeout, what):
 class Relay:
     """`alphapulse relay DOMAIN --socket PATH`, serving once its stats socket answers."""
 
-    def __init__(self, domain, path, log):
+    def __init__(self, domain, path, log, config=None):
+        """`config`: a deployment file saying where the relay is (then `path` is its stats socket's base)."""
         self.domain, self.path = domain, path
         self.log = open(log, "ab")
-        self.proc = subprocess.Popen([BINARY, "relay", domain, "--socket", path], stdout=self.log, stderr=self.log)
+        where = ["--config", config] if config else ["--socket", path]
+        self.proc = subprocess.Popen([BINARY, "relay", domain] + where, stdout=self.log, stderr=self.log)
         wait_until(lambda: self.proc.poll() is not None or stats_answer(path + ".stats"), 10, "the relay")
         assert self.proc.poll() is None, "the relay did not start; see " + log
 
@@ -617,12 +619,12 @@ class RelayPathTest(RelayCase):
         self.assertIn("waiting for a relay on " + path, tap.stderr.readline())
         relay = Relay("market_data", path, os.path.join(self.dir, "relay.log"))
         self.relays.append(relay)
-        try:
-            wait_until(lambda: relay.stats()["clients"] or tap.poll() is not None, 10, "the tap to connect")
-        finally:
-            if tap.poll() is not None or not relay.stats()["clients"]:
-                tap.kill()
-                self.fail("the tap did not connect (exit %s): %s" % (tap.wait(), tap.stderr.read()))
+        deadline = time.monotonic() + 10
+        while not relay.stats()["clients"] and tap.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if not relay.stats()["clients"]:
+            tap.kill()
+            self.fail("the tap did not connect (exit %s): %s" % (tap.wait(), tap.stderr.read()))
         rc, _, err = run(["publish", path], trade_line(1).encode())
         self.assertEqual(rc, 0, err)
         out, err = tap.communicate(timeout=10)
@@ -697,6 +699,25 @@ class PublishVerdictTest(RelayCase):
         self.assertEqual(rc, 3, err)
         self.assertIn("left unsent after 500 ms (--timeout-ms)", err)
         self.assertIn("cannot check that the types belong to the relay's domain", err)
+
+    def test_no_consumer_over_tcp(self):
+        """The half-close and the relay's last answers over TCP too."""
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        runtime = os.path.join(self.dir, "rt")
+        config = os.path.join(self.dir, "deploy.yaml")
+        with open(config, "w") as f:
+            f.write("alphapulse:\n  runtime_dir: %s\n  execution:\n    transport: tcp\n    address: 127.0.0.1:%d\n"
+                    % (runtime, port))
+        relay = Relay("execution", os.path.join(runtime, "execution.sock"), os.path.join(self.dir, "relay.log"),
+                      config)
+        self.relays.append(relay)
+        rc, _, err = run(["publish", "--domain", "execution", "--config", config],
+                         "".join(order(s) for s in range(1, 4)).encode())
+        self.assertEqual(rc, 3, err)
+        self.assertIn("no_consumer (error 6", err)
+        self.assertEqual(relay.stats()["drops"]["no_consumer"], 3)
 
     def test_with_a_consumer_every_order_arrives_and_publish_exits_zero(self):
         relay = self.relay("execution")
