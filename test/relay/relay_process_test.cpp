@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -78,6 +79,11 @@ protected:
     void startRelay(const std::string& domain, const std::string& config = "") {
         m_domain = domain;
         std::vector<std::string> argv{ALPHAPULSE, "relay", domain, "--socket", m_sock};
+        if (m_descriptorLimit != 0) {
+            // Under `ulimit -n` (soft and hard), as a user would start it.
+            argv.insert(argv.begin(), {"/bin/bash", "-c", "ulimit -n " + std::to_string(m_descriptorLimit) +
+                                                              " && exec \"$0\" \"$@\""});
+        }
         if (!config.empty()) {
             const std::string path = m_dir + "/relay.yaml";
             std::ofstream(path) << config;
@@ -217,6 +223,7 @@ protected:
     std::string m_dir;
     std::string m_sock;
     std::string m_domain;
+    int m_descriptorLimit = 0; ///< startRelay under `ulimit -n` this (0: as inherited)
     std::string m_peerCopy;
     int m_relayStarts = 0;
     std::unique_ptr<Process> m_relay;
@@ -734,3 +741,229 @@ TEST_F(RelayProcessTest, OnExecutionAnotherUserMayConsumeButNotProduce) {
 }
 
 } // namespace
+
+// ---------------------------------------------------------------------------
+// Bounded relays: slow readers, memory, descriptors
+
+namespace {
+
+/// `count` market-data frames (OrderBook type) with `payload` bytes each,
+/// numbered from `first` (market data does not validate checksums).
+std::vector<std::uint8_t> bookFrames(std::size_t payload, std::uint64_t count, std::uint64_t first = 1) {
+    namespace h = alphapulse::wire::header;
+    const std::size_t size = h::SIZE + payload;
+    std::vector<std::uint8_t> out(size * count, 0);
+    for (std::uint64_t i = 0; i < count; ++i) {
+        std::uint8_t* f = out.data() + i * size;
+        alphapulse::wire::storeLe<std::uint32_t>(f + h::MAGIC_OFFSET, h::MAGIC);
+        f[h::MESSAGE_TYPE_OFFSET] = static_cast<std::uint8_t>(alphapulse::wire::MessageType::OrderBook);
+        f[h::VERSION_OFFSET] = 1;
+        f[h::SOURCE_OFFSET] = 1;
+        alphapulse::wire::storeLe<std::uint32_t>(f + h::PAYLOAD_SIZE_OFFSET, static_cast<std::uint32_t>(payload));
+        alphapulse::wire::storeLe<std::uint64_t>(f + h::SEQUENCE_OFFSET, first + i);
+    }
+    return out;
+}
+
+/// Reads and discards until `bytes` arrived, `timeoutMs` passed or `stop` is set.
+std::uint64_t drain(int fd, std::uint64_t bytes, int timeoutMs, const std::atomic<bool>* stop = nullptr) {
+    std::vector<std::uint8_t> buffer(1 << 20);
+    std::uint64_t got = 0;
+    const auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
+    while (got < bytes && Clock::now() < deadline && (stop == nullptr || !stop->load())) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 20) <= 0) continue;
+        const auto n = ::read(fd, buffer.data(), buffer.size());
+        if (n == 0) break;
+        if (n > 0) got += static_cast<std::uint64_t>(n);
+    }
+    return got;
+}
+
+/// A field of /proc/<pid>/status in bytes ("VmHWM", "VmRSS").
+std::uint64_t procStatusBytes(pid_t pid, const std::string& key) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind(key + ":", 0) == 0) return std::stoull(line.substr(key.size() + 1)) * 1024;
+    }
+    return 0;
+}
+
+/// Time a process has run on a CPU, in nanoseconds (/proc/<pid>/schedstat).
+double cpuNanoseconds(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/schedstat");
+    double ns = 0;
+    in >> ns;
+    return ns;
+}
+
+/// User + system CPU time of a process, in seconds.
+double cpuSeconds(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::istringstream fields(text.substr(text.rfind(')') + 2));
+    std::string field;
+    double ticks = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+        if (i == 14 || i == 15) ticks += std::stod(field); // utime, stime
+    }
+    return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+} // namespace
+
+TEST_F(RelayProcessTest, MarketDataASlowReaderDoesNotSlowTheProducer) {
+    // A reader taking 64 KiB every 2 ms used to stall the producer 3x (1.6 KB
+    // books) to 50x (60 KB frames): its queue was shifted to the front on
+    // every append, 97% of the relay's time in memmove. The same transfer, with
+    // and without such a reader, alternated three times, best of each: the
+    // relay's CPU time (not wall time: the machine is shared) must stay under
+    // 2x, a bound the old relay broke many times over and noise does not reach
+    // (run to run it varies by up to 1.5x here). The 20% goal is a benchmark's
+    // (docs/PERFORMANCE.md); the exact cost is held by OutQueue's own test.
+    // The slow reader's queue (8 MiB) fills early and then sheds, as in a long
+    // run; with the default 256 MiB this short transfer would only measure
+    // the queue's first growth.
+    ASSERT_NO_FATAL_FAILURE(startRelay("market_data", "max_queue_bytes: 8388608\n"));
+    const auto clients = [&] {
+        const Json s = stats();
+        return s.is_object() ? s.at("clients").size() : std::size_t{999};
+    };
+    for (const auto& [payload, count] : {std::pair<std::size_t, std::uint64_t>{1600 - 32, 160'000}, {60'000, 6'000}}) {
+        SCOPED_TRACE("frames of " + std::to_string(payload + 32) + " bytes");
+        const auto frames = bookFrames(payload, count);
+        struct Cost {
+            double wall;
+            double relayCpu;
+        };
+        const auto transfer = [&](bool slowReader) {
+            const int consumer = alphapulse::transport::connectUnix(m_sock);
+            std::atomic<bool> stop{false};
+            std::thread slow;
+            int slowFd = -1;
+            if (slowReader) {
+                slowFd = alphapulse::transport::connectUnix(m_sock);
+                slow = std::thread([&] {
+                    std::vector<std::uint8_t> buffer(64 << 10);
+                    while (!stop.load()) {
+                        [[maybe_unused]] const auto n = ::read(slowFd, buffer.data(), buffer.size());
+                        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+                    }
+                });
+            }
+            const std::size_t expectClients = slowReader ? 2 : 1;
+            EXPECT_TRUE(eventually([&] { return clients() == expectClients; }, 5000, 5));
+            const std::uint64_t inBefore = stats().value("bytes_in", std::uint64_t{0}); // counted since the relay started
+            const int producer = alphapulse::transport::connectUnix(m_sock);
+            std::thread reader([&] { drain(consumer, frames.size(), 30'000, &stop); });
+            const double cpuBefore = cpuNanoseconds(m_relay->pid());
+            const auto start = Clock::now();
+            bool written = true;
+            for (std::size_t at = 0; at < frames.size() && written; at += 64 << 10) {
+                const std::size_t n = std::min<std::size_t>(64 << 10, frames.size() - at);
+                written = alphapulse::transport::writeAll(producer, frames.data() + at, n, 30'000);
+            }
+            EXPECT_TRUE(written);
+            // Everything the producer wrote has been read and fanned out.
+            EXPECT_TRUE(eventually([&] { const Json s = stats(); return s.value("bytes_in", std::uint64_t{0}) == inBefore + frames.size(); }, 30'000, 2));
+            const Cost cost{std::chrono::duration<double>(Clock::now() - start).count(),
+                            (cpuNanoseconds(m_relay->pid()) - cpuBefore) / 1e9};
+            stop = true;
+            reader.join();
+            if (slow.joinable()) slow.join();
+            for (int fd : {consumer, producer, slowFd}) {
+                if (fd >= 0) ::close(fd);
+            }
+            EXPECT_TRUE(eventually([&] { return clients() == 0; }, 5000, 5));
+            return cost;
+        };
+        Cost alone{1e9, 1e9};
+        Cost withSlow{1e9, 1e9};
+        for (int round = 0; round < 3; ++round) {
+            const Cost a = transfer(false);
+            const Cost b = transfer(true);
+            alone = {std::min(alone.wall, a.wall), std::min(alone.relayCpu, a.relayCpu)};
+            withSlow = {std::min(withSlow.wall, b.wall), std::min(withSlow.relayCpu, b.relayCpu)};
+        }
+        std::cerr << "frames of " << payload + 32 << " bytes: relay CPU " << alone.relayCpu << " s alone, "
+                  << withSlow.relayCpu << " s with a slow reader; producer wall time " << alone.wall << " s, "
+                  << withSlow.wall << " s\n";
+        EXPECT_LE(withSlow.relayCpu, alone.relayCpu * 2.0)
+            << "relay CPU alone " << alone.relayCpu << " s, with a slow reader " << withSlow.relayCpu << " s";
+    }
+    ASSERT_NO_FATAL_FAILURE(stopRelay());
+}
+
+TEST_F(RelayProcessTest, FiftyIdleConnectionsAndFiveMillionFramesStayUnderTheMemoryBudget) {
+    constexpr std::uint64_t BUDGET = 64ull << 20;
+    ASSERT_NO_FATAL_FAILURE(startRelay("market_data", "max_total_queue_bytes: " + std::to_string(BUDGET) + "\n"));
+    std::vector<int> idle;
+    for (int i = 0; i < 50; ++i) idle.push_back(alphapulse::transport::connectUnix(m_sock));
+    ASSERT_TRUE(eventually([&] { const Json s = stats(); return s.is_object() && s.at("clients").size() == 50; }, 5000, 5));
+    const std::uint64_t before = procStatusBytes(m_relay->pid(), "VmRSS");
+    const int producer = alphapulse::transport::connectUnix(m_sock);
+    constexpr std::uint64_t BATCH = 4000;
+    constexpr std::uint64_t FRAMES = 5'000'000; // a multiple of BATCH
+    for (std::uint64_t sent = 0; sent < FRAMES; sent += BATCH) {
+        const auto batch = bookFrames(32, BATCH, sent + 1); // 64-byte frames
+        ASSERT_TRUE(alphapulse::transport::writeAll(producer, batch.data(), batch.size(), 30'000)) << sent;
+    }
+    ASSERT_TRUE(eventually([&] { const Json s = stats(); return s.is_object() && s.value("frames_in", 0u) == FRAMES; }, 20'000, 10))
+        << stats().dump();
+    const Json s = stats();
+    const std::uint64_t peak = procStatusBytes(m_relay->pid(), "VmHWM");
+    std::cerr << "relay RSS before the frames " << (before >> 20) << " MiB, peak " << (peak >> 20) << " MiB; budget "
+              << (BUDGET >> 20) << " MiB; queues hold " << (s.value("queue_memory_bytes", std::uint64_t{0}) >> 20) << " MiB\n";
+    EXPECT_LE(s.value("queue_memory_bytes", 0u), BUDGET) << s.dump();
+    EXPECT_GT(drops(s, "memory_limit") + drops(s, "queue_full"), 0u) << s.dump();
+    // What the relay held before the frames (50 read buffers), plus the budget,
+    // plus a little for the producer's read buffer and the allocator.
+    EXPECT_LE(peak, before + BUDGET + (8ull << 20)) << s.dump();
+    ::close(producer);
+    for (int fd : idle) ::close(fd);
+    ASSERT_NO_FATAL_FAILURE(stopRelay());
+}
+
+TEST_F(RelayProcessTest, OutOfDescriptorsTheRelayRefusesSayingWhyKeepsServingAndDoesNotSpin) {
+    m_descriptorLimit = 32;
+    ASSERT_NO_FATAL_FAILURE(startRelay("market_data"));
+    const int consumer = alphapulse::transport::connectUnix(m_sock);
+    const int producer = alphapulse::transport::connectUnix(m_sock);
+    ASSERT_TRUE(eventually([&] { const Json s = stats(); return s.is_object() && s.at("clients").size() == 2; }, 5000, 5));
+    std::vector<int> crowd;
+    for (int i = 0; i < 60; ++i) crowd.push_back(alphapulse::transport::connectUnix(m_sock));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300)); // let it take what it can
+    const double cpuBefore = cpuSeconds(m_relay->pid());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    const double cpuUsed = cpuSeconds(m_relay->pid()) - cpuBefore;
+    EXPECT_LT(cpuUsed, 0.3) << "the relay spun on a listener it cannot accept from";
+    // The ones it could not take were told why (an Error frame, relay_full), then closed.
+    int told = 0;
+    for (int fd : crowd) {
+        std::uint8_t buffer[alphapulse::wire::ErrorLayout::SIZE];
+        if (::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT | MSG_WAITALL) != static_cast<ssize_t>(sizeof buffer)) continue;
+        const auto error = alphapulse::wire::ErrorView::parse(buffer, sizeof buffer, true);
+        if (error && error->error_code() == 7) ++told;
+    }
+    EXPECT_GT(told, 0);
+    // Its counters still answer (the spare descriptor), and say what happened.
+    const Json s = stats();
+    ASSERT_TRUE(s.is_object()) << "stats must answer while descriptors are out";
+    EXPECT_GT(s.value("accept_errors", 0u), 0u) << s.dump();
+    EXPECT_GE(s.value("connections_refused", 0u), static_cast<std::uint64_t>(told)) << s.dump();
+    EXPECT_NE(m_relay->err().find("Too many open files"), std::string::npos) << m_relay->err();
+    // The clients it has are served.
+    const auto frames = bookFrames(32, 100);
+    ASSERT_TRUE(alphapulse::transport::writeAll(producer, frames.data(), frames.size(), 5000));
+    EXPECT_EQ(drain(consumer, frames.size(), 5000), frames.size());
+    // Descriptors free again: a new client is served.
+    for (int fd : crowd) ::close(fd);
+    ASSERT_TRUE(eventually([&] { const Json t = stats(); return t.is_object() && t.at("clients").size() == 2; }, 5000, 10));
+    const int late = alphapulse::transport::connectUnix(m_sock);
+    ASSERT_TRUE(eventually([&] { const Json t = stats(); return t.is_object() && t.at("clients").size() == 3; }, 5000, 10));
+    ASSERT_TRUE(alphapulse::transport::writeAll(producer, frames.data(), frames.size(), 5000));
+    EXPECT_EQ(drain(late, frames.size(), 5000), frames.size());
+    for (int fd : {consumer, producer, late}) ::close(fd);
+    ASSERT_NO_FATAL_FAILURE(stopRelay());
+}

@@ -12,9 +12,9 @@
 // (max_queue_bytes) per consumer, and by the relay-wide QueueBudget
 // (max_total_queue_bytes), which is charged the ring's whole capacity, so
 // the budget bounds the memory the relay's queues can hold; no queue grows
-// beyond an equal share of it. The ring grows by doubling (memory mapped, so
-// untouched pages cost nothing). Whole frames are counted out as the socket
-// takes their last byte.
+// beyond an equal share of it. The ring grows by doubling, in place where the
+// kernel can (mremap). Whole frames are counted out as the socket takes their
+// last byte.
 #include <sys/mman.h>
 #include <sys/uio.h>
 
@@ -23,7 +23,6 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
-#include <new>
 
 #include "alphapulse/wire/endian.hpp"
 #include "alphapulse/wire/header.hpp"
@@ -77,6 +76,9 @@ public:
     [[nodiscard]] std::size_t bytes() const noexcept { return m_size; }
     [[nodiscard]] bool empty() const noexcept { return m_size == 0; }
     [[nodiscard]] std::size_t capacity() const noexcept { return m_capacity; }
+    /// Bytes already queued that growing the ring had to move (its cost
+    /// beyond copying each frame in once; tests hold it to the amortised bound).
+    [[nodiscard]] std::uint64_t bytesMoved() const noexcept { return m_bytesMoved; }
 
     /// Whether `frames` more frames of `bytes` fit under the consumer's bounds
     /// (the relay-wide budget is checked by push()).
@@ -159,8 +161,7 @@ private:
     }
 
     /// Room for `needed` bytes: double (or at least `needed`, page-rounded),
-    /// capped at the consumer's bound; shrinks the step to what the relay's
-    /// budget still allows. Moves the queued bytes to the front of the new ring.
+    /// capped at the consumer's bound and its share of the relay's budget.
     bool grow(std::size_t needed) {
         constexpr std::size_t PAGE = 4096;
         const auto roundUp = [](std::size_t n) { return (n + PAGE - 1) / PAGE * PAGE; };
@@ -174,22 +175,36 @@ private:
             size = roundUp(needed); // the least that will do
             if (!m_budget->take(size - m_capacity)) return false;
         }
-        void* memory = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        if (memory == MAP_FAILED) {
+        if (!remap(size)) {
             m_budget->give(size - m_capacity);
             return false;
         }
-        auto* fresh = static_cast<std::uint8_t*>(memory);
-        iovec parts[2];
-        std::size_t at = 0;
-        for (int i = 0, n = pending(parts); i < n; ++i) {
-            std::memcpy(fresh + at, parts[i].iov_base, parts[i].iov_len);
-            at += parts[i].iov_len;
+        return true;
+    }
+
+    /// Resizes the mapping to `size` bytes and keeps the ring's order. The
+    /// pages move (mremap): nothing queued is copied but the wrapped-around
+    /// piece, and nothing already touched is faulted in again.
+    bool remap(std::size_t size) {
+        void* memory = m_buffer == nullptr
+                           ? ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+                           : ::mremap(m_buffer, m_capacity, size, MREMAP_MAYMOVE);
+        if (memory == MAP_FAILED) return false;
+        auto* base = static_cast<std::uint8_t*>(memory);
+        // Faults on fresh pages are costly (several us each on a VM, and a
+        // growing queue takes thousands): large pages where the kernel has
+        // them, and the new part populated in one call (both best effort).
+        ::madvise(base, size, MADV_HUGEPAGE);
+        ::madvise(base + m_capacity, size - m_capacity, MADV_POPULATE_WRITE);
+        if (m_head + m_size > m_capacity) {
+            // Wrapped: [head, old end) moves to the new end, [0, tail) stays.
+            const std::size_t first = m_capacity - m_head;
+            std::memmove(base + size - first, base + m_head, first);
+            m_bytesMoved += first;
+            m_head = size - first;
         }
-        if (m_buffer != nullptr) ::munmap(m_buffer, m_capacity);
-        m_buffer = fresh;
+        m_buffer = base;
         m_capacity = size;
-        m_head = 0;
         return true;
     }
 
@@ -209,6 +224,7 @@ private:
     std::size_t m_size = 0;      // bytes queued
     std::size_t m_frameLeft = 0; // unsent bytes of the frame at the head (0: at a frame boundary)
     std::uint64_t m_frames = 0;
+    std::uint64_t m_bytesMoved = 0;
     std::uint64_t m_maxFrames;
     std::uint64_t m_maxBytes;
     QueueBudget m_ownBudget;     // unbounded, for a queue used alone (tests)

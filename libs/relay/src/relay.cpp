@@ -103,6 +103,7 @@ struct Client {
     bool haveSequence = false;
     std::uint64_t lastSequence = 0;
     bool dropping = false;       ///< Drop policy: shed until drained below circuit_breaker
+    bool droppingForMemory = false; ///< shedding because the relay's budget ran out (else its own queue)
     bool peerGone = false;       ///< a write found the peer closed: nothing more is queued for it, but
                                  ///< what it sent before closing is still read (the read side closes it)
     bool wantWrite = false;      ///< EPOLLOUT registered
@@ -135,9 +136,11 @@ public:
 private:
     RelayStats snapshot() const; ///< caller holds m_mutex or is the loop thread
     void acceptClients(int listenFd);
-    /// accept() failed for want of descriptors: refuse one waiting client with
-    /// the spare descriptor, and stop watching the listener for a while.
-    void outOfDescriptors(int listenFd, int error);
+    /// accept() failed for want of descriptors: serves one waiting peer with
+    /// the spare descriptor (a client is refused, a stats reader answered) and
+    /// returns true; without one, stops watching the listeners for a while.
+    bool outOfDescriptors(int listenFd, int error);
+    void writeStats(int fd); ///< one stats JSON line, then closes fd
     void rearmListeners();
     /// Sends `to` an Error frame and closes it (a client the relay will not serve).
     void refuse(int fd, RelayError code, std::string_view text);
@@ -279,9 +282,8 @@ void Relay::Impl::acceptClients(int listenFd) {
         socklen_t peerLen = sizeof peer;
         const int fd = ::accept4(listenFd, reinterpret_cast<sockaddr*>(&peer), &peerLen, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
-            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-                outOfDescriptors(listenFd, errno);
-            }
+            const bool noDescriptor = errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM;
+            if (noDescriptor && outOfDescriptors(listenFd, errno)) continue;
             return; // EAGAIN, or a transient error (ECONNABORTED...): the next event retries
         }
         if (m_clients.size() >= m_config.maxClients) {
@@ -360,39 +362,46 @@ void Relay::Impl::refuse(int fd, RelayError code, std::string_view text) {
     ::close(fd);
 }
 
-void Relay::Impl::outOfDescriptors(int listenFd, int error) {
+bool Relay::Impl::outOfDescriptors(int listenFd, int error) {
     ++m_stats.acceptErrors;
-    // The waiting client would otherwise hang in the backlog: take it with the
-    // spare descriptor and tell it why (the classic EMFILE reserve).
-    bool refused = false;
-    if (m_spareFd >= 0 && listenFd != m_statsListen) {
+    // The classic EMFILE reserve: with the spare descriptor, take the waiting
+    // peer, so a client hears why instead of hanging in the backlog, and an
+    // operator's `alphapulse stats` still answers.
+    int fd = -1;
+    if (m_spareFd >= 0) {
         ::close(m_spareFd);
-        const int fd = ::accept4(listenFd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd >= 0) {
+        m_spareFd = -1;
+        fd = ::accept4(listenFd, nullptr, nullptr, SOCK_CLOEXEC);
+    }
+    if (fd >= 0) {
+        if (listenFd == m_statsListen) {
+            writeStats(fd);
+        } else {
             ++m_stats.connectionsRefused;
             refuse(fd, RelayError::RelayFull, "relay out of file descriptors: raise its ulimit -n or lower max_clients");
-            refused = true;
         }
-        m_spareFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     }
+    m_spareFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (m_stats.acceptErrors == 1 || m_stats.acceptErrors % 1000 == 0) {
-        logWarn("accept on %s: %s (%zu clients connected; %llu accept errors)%s",
+        logWarn("accept on %s: %s (%zu clients connected; %llu accept errors): %s",
                 listenFd == m_statsListen ? "the stats socket" : "the client socket", std::strerror(error),
                 m_clients.size(), static_cast<unsigned long long>(m_stats.acceptErrors),
-                refused ? ": refused a waiting client; raise ulimit -n or lower max_clients" : "");
+                fd >= 0 ? "refusing new clients; raise ulimit -n or lower max_clients" : "not accepting for a while");
     }
+    if (fd >= 0) return true; // the backlog shrank: go on with the next
     // Level-triggered epoll would report the listener again at once and spin:
     // stop watching the listeners for a while, serve the connected clients.
     if (m_acceptRetryNs == 0) {
-        for (int fd : {m_listen, m_tcpListen, m_statsListen}) {
-            if (fd < 0) continue;
+        for (int listener : {m_listen, m_tcpListen, m_statsListen}) {
+            if (listener < 0) continue;
             epoll_event ev{};
-            ev.data.fd = fd;
-            ::epoll_ctl(m_epoll, EPOLL_CTL_MOD, fd, &ev);
+            ev.data.fd = listener;
+            ::epoll_ctl(m_epoll, EPOLL_CTL_MOD, listener, &ev);
         }
     }
     m_acceptRetryNs = monotonicNs() + m_acceptBackoffNs;
     m_acceptBackoffNs = std::min(m_acceptBackoffNs * 2, ACCEPT_RETRY_MAX_NS);
+    return false;
 }
 
 void Relay::Impl::rearmListeners() {
@@ -411,17 +420,20 @@ void Relay::Impl::serveStats() {
     for (;;) {
         const int fd = ::accept4(m_statsListen, nullptr, nullptr, SOCK_CLOEXEC);
         if (fd < 0) {
-            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-                outOfDescriptors(m_statsListen, errno);
-            }
+            const bool noDescriptor = errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM;
+            if (noDescriptor && outOfDescriptors(m_statsListen, errno)) continue;
             return;
         }
-        const std::string json = snapshot().toJson() + "\n";
-        timeval timeout{0, 200'000}; // a stats reader that stalls must not stall the relay for long
-        ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-        transport::writeAll(fd, json.data(), json.size());
-        ::close(fd);
+        writeStats(fd);
     }
+}
+
+void Relay::Impl::writeStats(int fd) {
+    const std::string json = snapshot().toJson() + "\n";
+    timeval timeout{0, 200'000}; // a stats reader that stalls must not stall the relay for long
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+    transport::writeAll(fd, json.data(), json.size());
+    ::close(fd);
 }
 
 void Relay::Impl::readFrom(Client& client) {
@@ -584,8 +596,22 @@ void Relay::Impl::enqueue(Client& consumer, const std::uint8_t* data, std::size_
     if (consumer.closing || consumer.peerGone) return;
     auto& out = consumer.out;
     if (m_config.overload == OverloadPolicy::Drop) {
-        if (consumer.dropping && out.frames() < m_config.circuitBreaker) consumer.dropping = false;
+        // Shedding stops once it has drained enough to take frames for a
+        // while: below the breaker, or (shed for memory) to half its ring.
+        if (consumer.dropping &&
+            (consumer.droppingForMemory ? out.bytes() <= out.capacity() / 2
+                                        : out.frames() < m_config.circuitBreaker &&
+                                              out.bytes() < m_config.maxQueueBytes / 10 * 8)) {
+            consumer.dropping = false;
+        }
         if (!consumer.dropping && out.fits(frames, bytes) && out.push(data, bytes, frames)) return;
+        if (consumer.dropping) {
+            // Still above the breaker: the whole run is shed without walking it
+            // (a consumer that never reads must not cost a loop per frame).
+            consumer.stats.dropped += frames;
+            m_stats.drops[static_cast<std::size_t>(consumer.droppingForMemory ? DropReason::MemoryLimit : DropReason::QueueFull)] += frames;
+            return;
+        }
         // Take the frames that still fit, one by one; shed the rest, counted
         // by why: the consumer's own bound, or the relay's memory budget.
         std::uint64_t shed[2] = {0, 0}; // queue_full, memory_limit
@@ -594,9 +620,10 @@ void Relay::Impl::enqueue(Client& consumer, const std::uint8_t* data, std::size_
         while (p < end) {
             const std::size_t size = wire::header::SIZE + wire::loadLe<std::uint32_t>(p + wire::header::PAYLOAD_SIZE_OFFSET);
             const bool fits = !consumer.dropping && out.fits(1, size);
-            if (!fits || !out.push(p, size, 1)) {
+            if (consumer.dropping || !fits || !out.push(p, size, 1)) {
+                if (!consumer.dropping) consumer.droppingForMemory = fits; // why shedding started
                 consumer.dropping = true;
-                ++shed[fits ? 1 : 0];
+                ++shed[consumer.droppingForMemory ? 1 : 0];
             }
             p += size;
         }

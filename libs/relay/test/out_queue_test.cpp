@@ -154,3 +154,28 @@ TEST(OutQueue, GrowsAndCompactsWithoutLosingBytes) {
         q.consume(send - send % 64);
     }
 }
+
+TEST(OutQueue, ASlowReaderCostsNoMoreCopyingThanItsFrames) {
+    // The pattern that stalled producers: the relay appends reads of ~1 MiB
+    // while the reader takes 64 KiB now and then, so the queue stays nearly
+    // full. Appending must not move what is queued (the old buffer shifted
+    // the whole queue to the front each time its tail reached the end).
+    OutQueue q(1'000'000, 8u << 20);
+    std::vector<std::uint8_t> run;
+    for (std::uint64_t i = 1; i <= 640; ++i) testing_::append(run, testing_::bookFrame(1600 - 32, i));
+    std::uint64_t pushed = 0;
+    for (int round = 0; round < 2000; ++round) {
+        if (q.fits(640, run.size()) && q.push(run.data(), run.size(), 640)) {
+            pushed += run.size();
+        } else {
+            // Full: take frames one by one as the reader makes room (the drop path).
+            for (std::size_t at = 0; at + 1600 <= run.size() && q.fits(1, 1600); at += 1600) {
+                ASSERT_TRUE(q.push(run.data() + at, 1600, 1));
+                pushed += 1600;
+            }
+        }
+        q.consume(std::min<std::size_t>(q.bytes(), 64 << 10));
+    }
+    EXPECT_GT(pushed, 100u << 20) << "the queue kept taking frames";
+    EXPECT_LE(q.bytesMoved(), 8u << 20) << "only growth moves queued bytes, and at most once per doubling";
+}

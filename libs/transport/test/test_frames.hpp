@@ -29,6 +29,18 @@ inline std::vector<std::uint8_t> orderFrame(std::uint8_t source, std::uint64_t s
     return frame;
 }
 
+/// A market-data frame (OrderBook type) of `payload` zero bytes, unchecked
+/// content: for relays, which do not parse payloads.
+inline std::vector<std::uint8_t> bookFrame(std::size_t payload, std::uint64_t sequence) {
+    std::vector<std::uint8_t> frame(wire::header::SIZE + payload, 0);
+    wire::storeLe<std::uint32_t>(frame.data() + wire::header::MAGIC_OFFSET, wire::header::MAGIC);
+    frame[wire::header::MESSAGE_TYPE_OFFSET] = static_cast<std::uint8_t>(wire::MessageType::OrderBook);
+    frame[wire::header::VERSION_OFFSET] = 1;
+    wire::storeLe<std::uint32_t>(frame.data() + wire::header::PAYLOAD_SIZE_OFFSET, static_cast<std::uint32_t>(payload));
+    wire::storeLe<std::uint64_t>(frame.data() + wire::header::SEQUENCE_OFFSET, sequence);
+    return frame;
+}
+
 inline void append(std::vector<std::uint8_t>& to, const std::vector<std::uint8_t>& frame) {
     to.insert(to.end(), frame.begin(), frame.end());
 }
