@@ -7,15 +7,23 @@
 // consumer gets one write per loop turn for everything queued for it, so
 // syscalls are amortised over many frames and nothing is allocated per frame.
 //
-// Overload (per consumer, queue depth in frames and bytes):
+// Overload (per consumer, queue depth in frames and bytes, and the relay's
+// memory budget, max_total_queue_bytes, of which each queue gets at most an
+// equal share):
 //  - Drop: when a consumer's queue is full, frames for it are dropped and
-//    counted, and keep being dropped until it drains below circuit_breaker,
-//    so it sees one clean gap rather than a scatter of holes.
+//    counted, and keep being dropped until it drains below circuit_breaker
+//    (and 80% of its bytes), so it sees one clean gap rather than a scatter
+//    of holes.
 //  - Backpressure: when a consumer's queue reaches circuit_breaker the relay
 //    stops reading from every producer (their socket buffers fill, their
 //    writes block); if that consumer does not drain below it within
 //    slow_consumer_timeout, or its queue reaches max_queue_size, it is sent
 //    an Error frame saying why and disconnected. Nothing is dropped silently.
+//
+// Lossless domains (Backpressure): a frame no consumer receives is counted
+// (no_consumer) and its producer told, never fanned out to nobody silently.
+// Clients beyond max_clients, or arriving when descriptors have run out, are
+// sent an Error (relay_full) and closed; the loop never spins on accept.
 //
 // Bad input: bad magic or an impossible payload_size close that connection;
 // out-of-domain types, bad checksums (when validated), sequence errors (when
