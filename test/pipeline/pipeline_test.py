@@ -15,7 +15,9 @@ logs `up` keeps:
     answered again after the restart);
   - bad_config: a services section with an unknown key is refused, naming it;
   - cross_venue: crossed quotes of one market on three venues become
-    ArbitrageOpportunities, orders on both legs and fills at the quoted prices.
+    ArbitrageOpportunities, orders on both legs and fills at the quoted prices;
+  - service_gaps: a service says so when frames it should have received are
+    missing (a JSON line, its stats counters, a summary at exit).
 """
 import json
 import os
@@ -268,9 +270,49 @@ def test_cross_venue(tmp: Path) -> list:
     return failures
 
 
+def test_service_gaps(tmp: Path) -> list:
+    """A service reports a gap in what it receives: a JSON line on stderr (its log), its stats line's
+    gaps_<domain>/missed_<domain>, and the summary at exit. Orders 1-3, then 10 from the same source
+    (two connections, so the execution relay's per-connection sequence check passes both)."""
+    failures = []
+    config = write_config(tmp)
+    text = config.read_text()
+    config.write_text(text[:text.index("    - name: risk")])  # the engine alone
+    run_dir = tmp / "run"
+    up = subprocess.Popen([str(BIN), "up", "--config", str(config), "--duration", "30", "--run-dir", str(run_dir)],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = run_dir / "logs" / "execution_sim.log"
+    sock = str(tmp / "rt" / "execution.sock")
+    order = lambda seq: json.dumps({"header": {"message_type_name": "OrderRequest", "source_name": "RiskManager",
+                                               "sequence": seq}, "client_order_id": seq,
+                                    "instrument_id": "NASDAQ Stock AAPL", "side": "Buy", "order_type": "Limit",
+                                    "price": 15000000000, "quantity": 100000000}) + "\n"
+    try:
+        wait_for(lambda: log.exists() and stats_lines(log, "execution_sim"), 20, "the engine to run")
+        for lines in ("".join(order(s) for s in (1, 2, 3)), order(10)):
+            result = subprocess.run([str(BIN), "publish", sock], input=lines, capture_output=True, text=True,
+                                    timeout=20)
+            check(result.returncode == 0, f"publish to the engine exits 0 ({result.stderr.strip()})", failures)
+        gap = '{"gap":{"domain":"execution","source":61,"source_name":"RiskManager","first_missing":4,"missing":6}}'
+        wait_for(lambda: gap in log.read_text(), 10, "the gap line in the engine's log")
+    except (AssertionError, subprocess.TimeoutExpired) as e:
+        check(False, str(e), failures)
+    finally:
+        up.send_signal(signal.SIGTERM)
+        up.communicate(timeout=40)
+    sim = final_stats(run_dir, "execution_sim")
+    print(f"     execution_sim: {sim}")
+    check(sim.get("gaps_execution") == 1 and sim.get("missed_execution") == 6,
+          "its stats line counts the gap (gaps_execution=1 missed_execution=6)", failures)
+    check('{"gap_summary":{"domain":"execution","gaps":1,"missing":6}}' in log.read_text(),
+          "its log ends with the gap summary", failures)
+    no_leftovers(tmp, failures)
+    return failures
+
+
 TESTS = {"end_to_end": test_end_to_end, "restart": test_restart, "bad_config": test_bad_config,
          "relay_restart": lambda tmp: test_restart(tmp, "relay-execution"),
-         "cross_venue": test_cross_venue}
+         "cross_venue": test_cross_venue, "service_gaps": test_service_gaps}
 
 
 def main() -> int:
