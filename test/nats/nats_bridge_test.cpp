@@ -4,6 +4,7 @@
 // processes; producers and consumers are clients in this test process.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <csignal>
 #include <fstream>
 #include <map>
@@ -76,12 +77,15 @@ private:
 struct Machine {
     Machine(const std::filesystem::path& root, const std::string& name, const std::string& natsUrl) : dir(root / name) {
         std::filesystem::create_directories(dir);
-        for (const char* domain : {"market_data", "execution"}) {
+        const std::array<std::string, 2> domains{"market_data", "execution"};
+        for (const auto& domain : domains) {
             relays.push_back(std::make_unique<Process>(
-                std::vector<std::string>{ALPHAPULSE_BIN, "relay", domain, "--socket", socket(domain)}, dir / (std::string(domain) + ".log")));
+                std::vector<std::string>{ALPHAPULSE_BIN, "relay", domain, "--socket", socket(domain)}, dir / (domain + ".log")));
         }
-        for (const char* domain : {"market_data", "execution"}) {
-            EXPECT_TRUE(waitFor([&] { return std::filesystem::exists(socket(domain)); }, 10'000)) << socket(domain);
+        for (std::size_t i = 0; i < domains.size(); ++i) {
+            // The relay's own words when it never served (its log goes with the directory).
+            EXPECT_TRUE(waitFor([&] { return std::filesystem::exists(socket(domains[i])); }, 10'000))
+                << socket(domains[i]) << ": relay log:\n" << relays[i]->log();
         }
         writeConfig(name, natsUrl);
     }
