@@ -64,6 +64,9 @@ StatsAnswer readStatsSocket(const std::string& relaySocket, const std::string& s
         }
         fd = transport::connectUnix(statsPath);
         if (fd >= 0) break;
+        if (errno == EACCES) {
+            return {std::nullopt, statsPath + ": permission denied (the relay's socket_mode says who may connect)"};
+        }
         if (timeoutS > 0 && Clock::now() >= deadline) {
             return {std::nullopt, "no relay answered within " + secondsText(timeoutS) +
                                       " (--timeout): " + whyNoAnswer(relaySocket, statsPath)};
