@@ -431,11 +431,12 @@ def wait_until(predicate, timeout, what):
 class Relay:
     """`alphapulse relay DOMAIN --socket PATH`, serving once its stats socket answers."""
 
-    def __init__(self, domain, path, log, config=None):
-        """`config`: a deployment file saying where the relay is (then `path` is its stats socket's base)."""
+    def __init__(self, domain, path, log, config=None, settings=None):
+        """`config`: a deployment file saying where the relay is (then `path` is its stats socket's base);
+        `settings`: a file of relay settings for the relay on `path`."""
         self.domain, self.path = domain, path
         self.log = open(log, "ab")
-        where = ["--config", config] if config else ["--socket", path]
+        where = ["--config", config] if config else ["--socket", path] + (["--config", settings] if settings else [])
         self.proc = subprocess.Popen([BINARY, "relay", domain] + where, stdout=self.log, stderr=self.log)
         wait_until(lambda: self.proc.poll() is not None or stats_answer(path + ".stats"), 10, "the relay")
         assert self.proc.poll() is None, "the relay did not start; see " + log
@@ -719,6 +720,18 @@ class PublishVerdictTest(RelayCase):
         self.assertEqual(rc, 3, err)
         self.assertIn("no_consumer (error 6", err)
         self.assertEqual(relay.stats()["drops"]["no_consumer"], 3)
+
+    def test_a_full_relay_is_reported(self):
+        settings = os.path.join(self.dir, "full.yaml")
+        with open(settings, "w") as f:
+            f.write("max_clients: 1\n")
+        path = os.path.join(self.dir, "execution.sock")
+        relay = Relay("execution", path, os.path.join(self.dir, "relay.log"), settings=settings)
+        self.relays.append(relay)
+        self.tap(relay)  # the one client it takes
+        rc, _, err = run(["publish", path, "--timeout-ms", "1000"], order(1).encode())
+        self.assertEqual(rc, 3, err)
+        self.assertIn("the relay reported relay_full (error 7): it has max_clients connections", err)
 
     def test_with_a_consumer_every_order_arrives_and_publish_exits_zero(self):
         relay = self.relay("execution")

@@ -139,17 +139,19 @@ bool encodeLine(const std::string& line, std::size_t lineNumber, codec::Encoder&
 /// The verdict at the end: 0, or EXIT_NOT_SURE with every reason on stderr.
 int verdict(Session& session, int inputStatus) {
     if (session.relay.counters().framesPublished == 0) return inputStatus; // nothing sent, nothing to lose
-    if (!session.drain()) {
+    int status = inputStatus;
+    const bool drained = session.drain();
+    if (!drained) {
         const auto unsent = session.unsent();
         std::cerr << COMMAND << ": "
                   << (unsent != 0 ? std::to_string(unsent) + " bytes of frames left unsent"
                                   : std::string("no connection to the relay to confirm the frames on"))
                   << " after " << session.timeout.count()
                   << " ms (--timeout-ms): " << session.relay.transport().reason() << '\n';
-        return EXIT_NOT_SURE;
+        status = EXIT_NOT_SURE;
     }
-    const auto ending = session.finish();
-    int status = inputStatus;
+    // Only a connection that took everything can be half-closed to hear the rest.
+    const auto ending = drained ? session.finish() : Session::Ending::Unsupported;
     const auto reconnects = session.relay.counters().reconnects;
     if (reconnects != 0) {
         std::cerr << COMMAND << ": the connection to the relay broke " << reconnects

@@ -61,9 +61,14 @@ void RelayReports::print(std::ostream& out, const std::string& command) const {
         // The relay sends most codes once per connection: the count is of reports, not of frames.
         out << command << ": the relay reported " << name << " (error " << code;
         if (report.count > 1) out << ", " << report.count << " reports";
-        out << "; first for " << typeText(report.relatedType) << " sequence " << report.relatedSequence;
-        if (!report.message.empty()) out << ": \"" << report.message << '"';
-        out << "): " << relayErrorAdvice(code) << '\n';
+        out << ')';
+        if (report.relatedType != 0 || report.relatedSequence != 0) { // a report about the connection has neither
+            out << (report.count > 1 ? " first" : "") << " for " << typeText(report.relatedType) << " sequence "
+                << report.relatedSequence;
+        }
+        out << ": " << relayErrorAdvice(code);
+        if (!report.message.empty()) out << " (relay: \"" << report.message << "\")";
+        out << '\n';
     }
 }
 

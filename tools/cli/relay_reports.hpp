@@ -18,8 +18,8 @@ public:
     void onFrame(const wire::FrameView& frame);
 
     [[nodiscard]] bool any() const noexcept { return m_total != 0; }
-    /// One line per code reported: "the relay reported no_consumer (error 6, 1x; first for
-    /// OrderRequest sequence 1: "..."): <what it means and what to do>".
+    /// One line per code reported: "the relay reported no_consumer (error 6) for OrderRequest
+    /// sequence 1: <what it means and what to do> (relay: "<its text>")".
     void print(std::ostream& out, const std::string& command) const;
 
 private:
