@@ -6,6 +6,8 @@
 
 #include <array>
 #include <csignal>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -33,6 +35,8 @@ public:
             for (auto& a : args) argv.push_back(a.data());
             argv.push_back(nullptr);
             ::execv(argv[0], argv.data());
+            // Says so in its log (the binary may be relinked by a build at this moment).
+            std::fprintf(stderr, "cannot run %s: %s\n", argv[0], std::strerror(errno));
             ::_exit(127);
         }
     }
