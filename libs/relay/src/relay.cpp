@@ -107,6 +107,7 @@ struct Client {
     bool peerGone = false;       ///< a write found the peer closed: nothing more is queued for it, but
                                  ///< what it sent before closing is still read (the read side closes it)
     bool wantWrite = false;      ///< EPOLLOUT registered
+    bool writeBlocked = false;   ///< its socket was full (EAGAIN): not written again until EPOLLOUT says it drained
     std::uint32_t events = 0;    ///< the epoll mask registered (updateInterest skips epoll_ctl when unchanged)
     bool detached = false;       ///< removed from epoll while producers are paused (peer hung up)
     bool heldBack = false;       ///< Backpressure: whole frames wait in `reader` for room downstream
@@ -732,7 +733,12 @@ void Relay::Impl::flush(Client& client) {
         const ssize_t n = writeQueued(client);
         if (n < 0) {
             if (errno == EINTR) continue;
-            if (errno == EAGAIN) break;
+            if (errno == EAGAIN) {
+                // A slow reader: no write per loop turn for it (a wasted
+                // syscall each, per slow consumer) until its socket drains.
+                client.writeBlocked = true;
+                break;
+            }
             if (errno == EPIPE || errno == ECONNRESET) {
                 // The peer closed. Frames it wrote before closing are still in the socket:
                 // closing now would lose them (a producer that writes and exits). Queue
@@ -953,11 +959,14 @@ void Relay::Impl::run(bool handleSignals) {
                     continue;
                 }
                 if ((what & (EPOLLIN | EPOLLHUP | EPOLLRDHUP | EPOLLERR)) != 0) readFrom(client);
-                if ((what & EPOLLOUT) != 0) flush(client);
+                if ((what & EPOLLOUT) != 0) {
+                    client.writeBlocked = false;
+                    flush(client);
+                }
             }
         }
         for (Client* c : m_order) {
-            if (!c->out.empty() || c->wantWrite) flush(*c);
+            if (!c->writeBlocked && (!c->out.empty() || c->wantWrite)) flush(*c);
         }
         checkBackpressure();
         closeMarked();
