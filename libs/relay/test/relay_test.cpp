@@ -89,6 +89,15 @@ bool eventually(Pred pred, int timeoutMs = 3000) {
     return pred();
 }
 
+/// A client that connects and never reads, with a small receive buffer so the
+/// relay's queue for it fills instead of the kernel's.
+int connectNeverReading(const RunningRelay& relay) {
+    const int fd = transport::connectUnix(relay.path());
+    int tiny = 4096;
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);
+    return fd;
+}
+
 /// Wait until the relay has registered `n` clients (and their subscriptions).
 void waitClients(const RunningRelay& relay, std::size_t n) {
     ASSERT_TRUE(eventually([&] { return relay.stats().clients.size() == n; }));
@@ -197,9 +206,7 @@ TEST(Relay, MarketDataDropsForTheSlowConsumerOnly) {
     RunningRelay relay(config);
     auto producer = connectTo(relay, producerOnly());
     auto fast = connectTo(relay);
-    const int slow = transport::connectUnix(relay.path()); // connects, never reads
-    int tiny = 4096;
-    ::setsockopt(slow, SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);
+    const int slow = connectNeverReading(relay);
     waitClients(relay, 3);
     constexpr std::uint64_t TOTAL = 250'000;
     std::size_t fastGot = 0;
@@ -231,9 +238,7 @@ TEST(Relay, ExecutionDisconnectsAConsumerThatCannotKeepUpAndLosesNothingElse) {
     RunningRelay relay(config);
     auto producer = connectTo(relay, producerOnly());
     auto engine = connectTo(relay);
-    const int stuck = transport::connectUnix(relay.path());
-    int tiny = 4096;
-    ::setsockopt(stuck, SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);
+    const int stuck = connectNeverReading(relay);
     waitClients(relay, 3);
     constexpr std::uint64_t TOTAL = 20'000;
     std::uint64_t expected = 1;
@@ -486,9 +491,7 @@ TEST(Relay, MarketDataShedsAtTheRelayBudgetAndStaysUnderIt) {
     auto fast = connectTo(relay);
     std::vector<int> idle;
     for (int i = 0; i < 4; ++i) {
-        idle.push_back(transport::connectUnix(relay.path())); // never read
-        int tiny = 4096;
-        ::setsockopt(idle.back(), SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);
+        idle.push_back(connectNeverReading(relay));
     }
     waitClients(relay, 6);
     constexpr std::uint64_t TOTAL = 200'000;
@@ -532,9 +535,7 @@ TEST(Relay, BackpressureAtTheRelayBudgetDisconnectsTheConsumerHoldingMost) {
     RunningRelay relay(config);
     auto producer = connectTo(relay, producerOnly());
     auto engine = connectTo(relay);
-    const int stuck = transport::connectUnix(relay.path());
-    int tiny = 4096;
-    ::setsockopt(stuck, SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);
+    const int stuck = connectNeverReading(relay);
     waitClients(relay, 3);
     constexpr std::uint64_t TOTAL = 40'000;
     std::uint64_t got = 0;
