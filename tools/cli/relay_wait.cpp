@@ -40,6 +40,8 @@ bool RelayWait::keepWaiting(client::RelayClient& relayClient) {
         return giveUp(where(relayClient) + " sent bytes that are not frames (" + reason +
                       "): it is not a relay (a relay's .stats socket answers JSON)");
     }
+    // A shared-memory segment we may not open will not become ours by waiting.
+    if (reason.rfind("permission denied", 0) == 0) return giveUp(where(relayClient) + ": " + reason);
     const auto check = m_path.empty() ? PathCheck{PathKind::Socket, reason} : inspectRelayPath(m_path);
     if (!worthWaiting(check.kind)) return giveUp(notARelayMessage(m_path, check));
     const auto now = Clock::now();

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -177,8 +178,10 @@ bool ShmTransport::openSegment() {
     }
     const std::size_t want = RING_OFFSET + m_ringBytes;
     for (int attempt = 0; attempt < 8; ++attempt) {
-        const int fd = ::shm_open(shmName.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, static_cast<mode_t>(m_options.mode));
-        if (fd < 0) return failLocked(errnoText(("shm_open " + shmName).c_str()));
+        bool created = false;
+        const int fd = openOrCreate(shmName, created);
+        if (fd == -2) continue; // created or removed by someone else meanwhile
+        if (fd < 0) return failLocked(openFailure(path));
         if (!rangeLock(fd, LOCK_INIT_BYTE, LockKind::Exclusive, true)) {
             ::close(fd);
             return failLocked(errnoText("locking the segment"));
@@ -195,8 +198,9 @@ bool ShmTransport::openSegment() {
         std::size_t size = static_cast<std::size_t>(opened.st_size);
         if (alone) {
             // Nobody is attached: whatever is here was left by dead processes
-            // (or is new). Start clean, with our size.
+            // (or is new). Start clean, with our size and our mode.
             if (size != want && ::ftruncate(fd, static_cast<off_t>(want)) != 0) return failLocked(errnoText("ftruncate"));
+            if (!applyMode(fd, opened, created)) return failLocked(errnoText(("setting the mode of " + path).c_str()));
             size = want;
         } else if (size < RING_OFFSET + MIN_RING_BYTES) {
             return failLocked("segment " + path + " is in use but too small to be an alphapulse ring");
@@ -229,6 +233,46 @@ bool ShmTransport::openSegment() {
         return claimed;
     }
     return failLocked("segment " + path + " kept being removed while opening it");
+}
+
+int ShmTransport::openOrCreate(const std::string& shmName, bool& created) const {
+    // Open first, create (exclusively) only when absent: with
+    // fs.protected_regular, O_CREAT on another user's file in the sticky
+    // /dev/shm is refused even when its mode lets us in.
+    created = false;
+    const int fd = ::shm_open(shmName.c_str(), O_RDWR | O_CLOEXEC, 0);
+    if (fd >= 0 || errno != ENOENT) return fd;
+    const int made = ::shm_open(shmName.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(m_options.mode));
+    if (made >= 0) {
+        created = true;
+        return made;
+    }
+    return errno == EEXIST ? -2 : -1;
+}
+
+bool ShmTransport::applyMode(int fd, const struct stat& opened, bool created) const {
+    // shm_open's mode is cut by the umask (0660 became 0640 under 022, and
+    // the group could not attach): set exactly the configured one, as the
+    // relay does for its socket. A segment we reinitialise gets it too when
+    // it is ours to change.
+    const auto want = static_cast<mode_t>(m_options.mode & 07777);
+    const bool ours = opened.st_uid == ::geteuid();
+    if (!created && (!ours || (opened.st_mode & 07777) == want)) return true;
+    return ::fchmod(fd, want) == 0;
+}
+
+std::string ShmTransport::openFailure(const std::string& path) const {
+    const int error = errno;
+    std::string why = "shm_open " + path + ": " + std::strerror(error);
+    struct stat st{};
+    if (error != EACCES || ::stat(path.c_str(), &st) != 0) return why;
+    // Say whose it is and who we are: the fix is a group or a mode.
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return "permission denied: " + path + " is owned by uid " + std::to_string(st.st_uid) + " gid " +
+           std::to_string(st.st_gid) + " with mode " + mode + ", and this process runs as uid " +
+           std::to_string(::geteuid()) + " gid " + std::to_string(::getegid()) +
+           "; run it as a member of that group (with socket_mode giving the group rw, e.g. \"0660\") or as that user";
 }
 
 void ShmTransport::initialise() {
@@ -418,7 +462,7 @@ void ShmTransport::closeLocked() noexcept {
         if (m_fd >= 0) {
             // Detach, then remove the name if nobody else is attached.
             rangeLock(m_fd, LOCK_ATTACH_BYTE, LockKind::Unlock, false);
-            if (rangeLock(m_fd, LOCK_ATTACH_BYTE, LockKind::Exclusive, false)) ::shm_unlink(("/" + m_name).c_str());
+            if (rangeLock(m_fd, LOCK_ATTACH_BYTE, LockKind::Exclusive, false)) removeOrEmpty(m_fd, m_name);
             ::close(m_fd); // releases every lock of this descriptor
         }
         if (it != mappings.end()) mappings.erase(it);
@@ -434,6 +478,16 @@ void ShmTransport::closeLocked() noexcept {
     m_reason = "closed";
 }
 
+bool ShmTransport::removeOrEmpty(int fd, const std::string& name) noexcept {
+    // Nobody is attached (we hold the attach byte exclusively). In the sticky
+    // /dev/shm only the file's owner may remove it: a member of its group
+    // that detaches last empties it instead, so it holds no memory; the next
+    // endpoint to attach resizes and reinitialises it.
+    if (::shm_unlink(("/" + name).c_str()) == 0) return true;
+    if (errno == EPERM || errno == EACCES) static_cast<void>(::ftruncate(fd, 0));
+    return false;
+}
+
 bool ShmTransport::removeAbandoned(const std::string& name) {
     const std::string shmName = "/" + name;
     const int fd = ::shm_open(shmName.c_str(), O_RDWR | O_CLOEXEC, 0);
@@ -443,9 +497,7 @@ bool ShmTransport::removeAbandoned(const std::string& name) {
         struct stat opened{}, named{};
         const bool same = ::fstat(fd, &opened) == 0 && ::stat(("/dev/shm/" + name).c_str(), &named) == 0 &&
                           opened.st_ino == named.st_ino;
-        if (same && rangeLock(fd, LOCK_ATTACH_BYTE, LockKind::Exclusive, false)) {
-            removed = ::shm_unlink(shmName.c_str()) == 0;
-        }
+        if (same && rangeLock(fd, LOCK_ATTACH_BYTE, LockKind::Exclusive, false)) removed = removeOrEmpty(fd, name);
     }
     ::close(fd);
     return removed;

@@ -2,6 +2,7 @@
 // backpressure, lapping, and threads (the ShmRing* tests are the ones the
 // ThreadSanitizer build runs: endpoints in one process share one mapping, so
 // TSan sees the ring's synchronisation). Separate processes: shm_process_test.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -354,4 +355,45 @@ TEST(ShmRing, MismatchedSetupIsAClearErrorAndTheLastCloseRemovesTheSegment) {
     d.close();
     EXPECT_FALSE(segmentExists(name));
     EXPECT_FALSE(ShmTransport::removeAbandoned(name));
+}
+
+namespace {
+/// The permission bits of /dev/shm/<name>, or -1.
+int segmentMode(const std::string& name) {
+    struct stat st{};
+    return ::stat(("/dev/shm/" + name).c_str(), &st) == 0 ? static_cast<int>(st.st_mode & 07777) : -1;
+}
+} // namespace
+
+TEST(ShmRing, TheSegmentGetsExactlyTheConfiguredModeWhateverTheUmask) {
+    // shm_open's mode is cut by the umask: 0660 became 0640 under 022 and the
+    // group could not attach. The segment must get exactly what was asked.
+    const mode_t previous = ::umask(022);
+    for (const std::uint32_t mode : {0660U, 0666U, 0600U}) {
+        const std::string name = uniqueName("mode");
+        auto o = marketData(name, 64 << 10);
+        o.mode = mode;
+        ShmTransport t(o);
+        ASSERT_TRUE(t.connect()) << t.reason();
+        EXPECT_EQ(segmentMode(name), static_cast<int>(mode)) << std::oct << mode;
+        t.close();
+        EXPECT_EQ(segmentMode(name), -1) << "the last close removes it";
+    }
+    ::umask(previous);
+}
+
+TEST(ShmRing, AnAbandonedSegmentOfOursIsReinitialisedWithTheConfiguredMode) {
+    const std::string name = uniqueName("remode");
+    const std::string path = "/dev/shm/" + name;
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600); // left by a dead process
+    ASSERT_GE(fd, 0);
+    ::close(fd);
+    auto o = marketData(name, 64 << 10);
+    o.mode = 0660;
+    ShmTransport t(o);
+    const bool connected = t.connect();
+    EXPECT_TRUE(connected) << t.reason();
+    EXPECT_EQ(segmentMode(name), 0660);
+    t.close();
+    ::unlink(path.c_str());
 }

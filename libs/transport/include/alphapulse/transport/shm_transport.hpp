@@ -30,6 +30,8 @@
 //    close. removeAbandoned() cleans one up without attaching.
 // One endpoint is used by one thread at a time (send and receive included).
 // Layout: docs/design/shared-memory.md.
+#include <sys/stat.h>
+
 #include <bitset>
 #include <cstdint>
 #include <string>
@@ -65,7 +67,7 @@ public:
         std::uint32_t slowConsumerTimeoutMs = 2000; ///< Backpressure: longest a reader may hold writers back
         std::uint32_t maxPayload = wire::header::DEFAULT_MAX_PAYLOAD;
         std::vector<std::uint8_t> customTypes;      ///< custom types (200-255) also carried
-        std::uint32_t mode = 0660;                  ///< file mode of a segment this endpoint creates
+        std::uint32_t mode = 0660;                  ///< exact file mode of a segment this endpoint creates (umask ignored)
         bool prefault = true;                       ///< MAP_POPULATE: no page faults on the hot path
     };
     /// The relay's defaults for `domain`: market data drops without checksums;
@@ -118,12 +120,20 @@ public:
     /// Unlinks segment `name` if no live process is attached. True when it was
     /// removed, false when in use or absent.
     static bool removeAbandoned(const std::string& name);
+    /// Unlinks `name` (nobody attached, `fd` open on it); when that is not
+    /// ours to do (another user's file in the sticky /dev/shm), truncates it
+    /// to 0 bytes instead. True when removed.
+    static bool removeOrEmpty(int fd, const std::string& name) noexcept;
 
 private:
     bool fail(std::string why);
     bool failLocked(std::string why);
     void closeLocked() noexcept;
     bool openSegment();
+    /// A descriptor; -1 on error (errno), -2 when the name appeared or went meanwhile (retry).
+    int openOrCreate(const std::string& shmName, bool& created) const;
+    bool applyMode(int fd, const struct stat& opened, bool created) const;
+    [[nodiscard]] std::string openFailure(const std::string& path) const;
     void initialise();
     [[nodiscard]] std::string checkHeader(std::size_t size) const;
     bool claimSlot();

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""The command line on a shared-memory domain (issue 16): the segment's mode and
+who may attach, detaching on SIGINT/SIGTERM, raw frames, counters.
+
+    python3 shm_cli_test.py path/to/alphapulse [unittest args, e.g. ShmPermissionTest]
+
+Every test uses its own segment name (pid + test name), so tests run in
+parallel never meet, and removes it (and its temporary directory) even when
+it fails.
+"""
+import json
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cli_test  # noqa: E402  (the frame builders)
+
+BINARY = None
+OTHER_USER = "alphapulse-test"
+NOBODY = 65534
+PROMPTLY_S = 5  # a stopped command must be gone within this
+
+
+def wait_for(predicate, timeout_s, step_s=0.02):
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if predicate():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(step_s)
+
+
+def other_user():
+    """(uid, gid) of OTHER_USER, created with useradd when missing (needs root)."""
+    try:
+        pw = pwd.getpwnam(OTHER_USER)
+    except KeyError:
+        useradd = shutil.which("useradd") or "/usr/sbin/useradd"
+        subprocess.run([useradd, "--system", "--no-create-home", OTHER_USER], capture_output=True, timeout=20)
+        pw = pwd.getpwnam(OTHER_USER)
+    return pw.pw_uid, pw.pw_gid
+
+
+class ShmCase(unittest.TestCase):
+    """A temporary directory, a deployment with one shared-memory domain on a
+    segment of this test's own, and processes killed (whole group) at the end."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="alphapulse-shm-cli-")
+        os.chmod(self.dir, 0o755)  # other users read the deployment
+        self.segment = "alphapulse-test-%d-%s" % (os.getpid(), self._testMethodName[5:45])
+        self.procs = []
+        self.binary = BINARY
+
+    def tearDown(self):
+        for proc in self.procs:
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            proc.wait(timeout=10)
+        for name in os.listdir("/dev/shm"):
+            if name.startswith(self.segment):
+                os.unlink(os.path.join("/dev/shm", name))
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    @property
+    def shm_path(self):
+        return os.path.join("/dev/shm", self.segment)
+
+    def deploy(self, domain="market_data", extra=""):
+        path = os.path.join(self.dir, "deploy.yaml")
+        with open(path, "w") as f:
+            f.write("alphapulse:\n  runtime_dir: %s\n  %s:\n    transport: shared_memory\n    name: %s\n"
+                    "    size_mb: 1\n%s" % (self.dir, domain, self.segment, extra))
+        os.chmod(path, 0o644)
+        return path
+
+    def start(self, args, name, stdin=subprocess.DEVNULL, **kwargs):
+        """A command in its own session (process group), output in files."""
+        out = open(os.path.join(self.dir, name + ".out"), "wb")
+        err = open(os.path.join(self.dir, name + ".err"), "wb")
+        proc = subprocess.Popen([self.binary] + args, stdin=stdin, stdout=out, stderr=err, start_new_session=True,
+                                **kwargs)
+        out.close()
+        err.close()
+        proc.name = name
+        self.procs.append(proc)
+        return proc
+
+    def output(self, proc, which="out"):
+        with open(os.path.join(self.dir, "%s.%s" % (proc.name, which)), "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def run_cli(self, args, data=b"", timeout=20, **kwargs):
+        proc = subprocess.run([self.binary] + args, input=data, capture_output=True, timeout=timeout, **kwargs)
+        return proc.returncode, proc.stdout, proc.stderr.decode("utf-8", "replace")
+
+    def attached(self, proc, timeout_s=10):
+        """Whether `proc` (or a child of its group) maps the segment, within the time."""
+        def maps():
+            try:
+                with open("/proc/%d/maps" % proc.pid) as f:
+                    return self.shm_path in f.read()
+            except OSError:
+                return False
+        return wait_for(maps, timeout_s)
+
+    def segment_appears(self, timeout_s=10):
+        return wait_for(lambda: os.path.exists(self.shm_path), timeout_s)
+
+    def trade_json(self, sequence=1):
+        rc, out, err = self.run_cli(["decode"], cli_test.trade(sequence=sequence))
+        self.assertEqual(rc, 0, err)
+        return out
+
+
+class ShmPermissionTest(ShmCase):
+    """socket_mode is the segment's exact mode; the group attaches, others are refused."""
+
+    def test_segment_mode_is_exactly_socket_mode_under_umask_022(self):
+        for mode in ("0660", "0666", "0600"):
+            with self.subTest(mode=mode):
+                config = self.deploy(extra='    socket_mode: "%s"\n' % mode)
+                tap = self.start(["tap", "--domain", "market_data", "--config", config, "--count", "1"],
+                                 "tap-" + mode, umask=0o022)
+                self.assertTrue(self.segment_appears(), self.output(tap, "err"))
+                self.assertEqual(oct(os.stat(self.shm_path).st_mode & 0o7777), oct(int(mode, 8)))
+                rc, _, err = self.run_cli(["publish", "--domain", "market_data", "--config", config],
+                                          self.trade_json())
+                self.assertEqual(rc, 0, err)
+                self.assertEqual(tap.wait(timeout=PROMPTLY_S), 0, self.output(tap, "err"))
+                self.assertFalse(os.path.exists(self.shm_path), "the last one to detach removes it")
+
+    def test_a_group_member_attaches_and_another_user_is_refused_clearly(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root (to create the user '%s' and run processes as other users)" % OTHER_USER)
+        uid, gid = other_user()
+        # The binary where the other users can run it (the build tree may not be reachable).
+        self.binary = os.path.join(self.dir, "alphapulse")
+        shutil.copy(BINARY, self.binary)
+        os.chmod(self.binary, 0o755)
+        config = self.deploy(extra='    socket_mode: "0660"\n')
+        owner = self.start(["tap", "--domain", "market_data", "--config", config, "--count", "2"], "owner",
+                           user=uid, group=gid, extra_groups=[], umask=0o022)
+        self.assertTrue(self.segment_appears(), self.output(owner, "err"))
+        st = os.stat(self.shm_path)
+        self.assertEqual((st.st_uid, st.st_gid, st.st_mode & 0o7777), (uid, gid, 0o660))
+
+        # Another user outside the segment's group: refused at once, saying whose the segment is.
+        rc, _, err = self.run_cli(["publish", "--domain", "market_data", "--config", config, "--timeout-ms", "3000"],
+                                  self.trade_json(), user=NOBODY, group=NOBODY, extra_groups=[])
+        self.assertNotEqual(rc, 0, err)
+        self.assertIn("permission denied", err)
+        self.assertIn(self.shm_path, err)
+        self.assertIn("gid %d" % gid, err)
+
+        # Another user in the segment's group: attaches, and its frame arrives.
+        member = self.start(["tap", "--domain", "market_data", "--config", config], "member",
+                            user=NOBODY, group=gid, extra_groups=[])
+        self.assertTrue(self.attached(member), self.output(member, "err"))
+        rc, _, err = self.run_cli(["publish", "--domain", "market_data", "--config", config],
+                                  self.trade_json(1), user=NOBODY, group=gid, extra_groups=[])
+        self.assertEqual(rc, 0, err)
+        # The owner detaches first (after its second frame), the member last (stopped).
+        rc, _, err = self.run_cli(["publish", "--domain", "market_data", "--config", config], self.trade_json(2))
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(owner.wait(timeout=10), 0, self.output(owner, "err"))
+        self.assertEqual([o["header"]["sequence"] for o in cli_test.json_lines(self.output(owner))], [1, 2])
+        self.assertTrue(wait_for(lambda: len(cli_test.json_lines(self.output(member))) == 2, 5),
+                        self.output(member, "err"))
+        member.send_signal(signal.SIGTERM)
+        self.assertEqual(member.wait(timeout=PROMPTLY_S), 0, self.output(member, "err"))
+        # The member may not remove the owner's file from the sticky /dev/shm: it empties it.
+        self.assertTrue(not os.path.exists(self.shm_path) or os.stat(self.shm_path).st_size == 0,
+                        "the last one to detach removes the segment, or empties it when it is not its own")
+
+
+if __name__ == "__main__":
+    BINARY = os.path.abspath(sys.argv.pop(1))
+    cli_test.BINARY = BINARY
+    unittest.main(argv=sys.argv, verbosity=1)
