@@ -23,6 +23,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli_test  # noqa: E402  (the frame builders)
 
 BINARY = None
+SERVICES = None
+SAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "samples")
 OTHER_USER = "alphapulse-test"
 NOBODY = 65534
 PROMPTLY_S = 5  # a stopped command must be gone within this
@@ -77,13 +79,24 @@ class ShmCase(unittest.TestCase):
     def shm_path(self):
         return os.path.join("/dev/shm", self.segment)
 
-    def deploy(self, domain="market_data", extra=""):
+    def deploy(self, domain="market_data", extra="", domains=None, tail=""):
+        """One domain on self.segment, or several (`domains`), each on self.segment-<domain>."""
+        text = "alphapulse:\n  runtime_dir: %s\n" % self.dir
+        for d in domains or [domain]:
+            text += "  %s:\n    transport: shared_memory\n    name: %s\n    size_mb: 1\n%s" % (
+                d, self.segment_of(d, domains), extra)
         path = os.path.join(self.dir, "deploy.yaml")
         with open(path, "w") as f:
-            f.write("alphapulse:\n  runtime_dir: %s\n  %s:\n    transport: shared_memory\n    name: %s\n"
-                    "    size_mb: 1\n%s" % (self.dir, domain, self.segment, extra))
+            f.write(text + tail)
         os.chmod(path, 0o644)
         return path
+
+    def segment_of(self, domain, domains=None):
+        return self.segment + "-" + domain if domains else self.segment
+
+    def segments(self):
+        """This test's segments now in /dev/shm."""
+        return sorted(n for n in os.listdir("/dev/shm") if n.startswith(self.segment))
 
     def start(self, args, name, stdin=subprocess.DEVNULL, **kwargs):
         """A command in its own session (process group), output in files."""
@@ -105,14 +118,16 @@ class ShmCase(unittest.TestCase):
         proc = subprocess.run([self.binary] + args, input=data, capture_output=True, timeout=timeout, **kwargs)
         return proc.returncode, proc.stdout, proc.stderr.decode("utf-8", "replace")
 
-    def attached(self, proc, timeout_s=10):
-        """Whether `proc` (or a child of its group) maps the segment, within the time."""
+    def attached(self, proc, timeout_s=10, count=1):
+        """Whether `proc` maps `count` of this test's segments, within the time."""
         def maps():
             try:
                 with open("/proc/%d/maps" % proc.pid) as f:
-                    return self.shm_path in f.read()
+                    text = f.read()
             except OSError:
                 return False
+            return len({n for n in os.listdir("/dev/shm") if n.startswith(self.segment) and
+                        "/dev/shm/%s\n" % n in text}) >= count
         return wait_for(maps, timeout_s)
 
     def segment_appears(self, timeout_s=10):
@@ -185,7 +200,106 @@ class ShmPermissionTest(ShmCase):
                         "the last one to detach removes the segment, or empties it when it is not its own")
 
 
+class ShmSignalTest(ShmCase):
+    """Every command and service that attaches to a shared-memory bus detaches
+    on SIGINT and SIGTERM: it exits promptly and, being the last one attached,
+    leaves no segment behind."""
+
+    ALL = ["market_data", "signals", "execution", "system"]
+
+    def stop_and_check(self, proc, sig, expected_rc=0, segments=1):
+        self.assertTrue(self.attached(proc, count=segments), "never attached: " + self.output(proc, "err"))
+        self.assertEqual(len(self.segments()), segments, self.segments())
+        proc.send_signal(sig)
+        try:
+            rc = proc.wait(timeout=PROMPTLY_S)
+        except subprocess.TimeoutExpired:
+            self.fail("%s still running %d s after %s" % (proc.name, PROMPTLY_S, sig.name))
+        self.assertEqual(rc, expected_rc, "%s after %s: %s" % (proc.name, sig.name, self.output(proc, "err")))
+        self.assertEqual(self.segments(), [], "%s left its segment after %s" % (proc.name, sig.name))
+
+    def each_signal(self, body):
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with self.subTest(signal=sig.name):
+                body(sig)
+
+    def test_tap(self):
+        config = self.deploy()
+        self.each_signal(lambda sig: self.stop_and_check(
+            self.start(["tap", "--domain", "market_data", "--config", config], "tap-" + sig.name), sig))
+
+    def test_publish_waiting_for_input(self):
+        config = self.deploy()
+
+        def body(sig):
+            proc = self.start(["publish", "--domain", "market_data", "--config", config], "publish-" + sig.name,
+                              stdin=subprocess.PIPE)
+            proc.stdin.write(self.trade_json())  # attaches with its first frame; then the input stays open
+            proc.stdin.flush()
+            self.stop_and_check(proc, sig, expected_rc=3)
+            self.assertIn("stopped by " + sig.name, self.output(proc, "err"))
+            proc.stdin.close()
+        self.each_signal(body)
+
+    def test_top(self):
+        config = self.deploy()
+        self.each_signal(lambda sig: self.stop_and_check(
+            self.start(["top", "--config", config], "top-" + sig.name), sig))
+
+    def test_dashboard(self):
+        config = self.deploy()
+        self.each_signal(lambda sig: self.stop_and_check(
+            self.start(["dashboard", "--config", config, "--port", "0"], "dashboard-" + sig.name), sig))
+
+    def test_bridge(self):
+        server = shutil.which("nats-server") or "/usr/sbin/nats-server"
+        self.assertTrue(os.access(server, os.X_OK), "nats-server is needed (scripts/setup.sh installs it)")
+        port = free_port()
+        nats = subprocess.Popen([server, "-a", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        nats.name = "nats-server"
+        self.procs.append(nats)
+        tail = "  bridge:\n    domains: [market_data]\n    nats:\n      servers: [nats://127.0.0.1:%d]\n" % port
+        config = self.deploy(tail=tail)
+        self.each_signal(lambda sig: self.stop_and_check(
+            self.start(["bridge", "--config", config], "bridge-" + sig.name), sig))
+
+    def service(self, name, args, domains):
+        config = self.deploy(domains=self.ALL)
+        program = os.path.join(SERVICES, "alphapulse-" + name)
+        self.assertTrue(os.access(program, os.X_OK), program)
+
+        def body(sig):
+            with open(os.path.join(self.dir, name + "-" + sig.name + ".err"), "wb") as err:
+                proc = subprocess.Popen([program, "--config", config] + args, stdout=subprocess.DEVNULL, stderr=err,
+                                        stdin=subprocess.DEVNULL, start_new_session=True)
+            proc.name = name + "-" + sig.name
+            self.procs.append(proc)
+            self.stop_and_check(proc, sig, segments=domains)
+        self.each_signal(body)
+
+    def test_service_collector(self):
+        self.service("collector", ["--data", SAMPLES, "--loop"], 1)
+
+    def test_service_arbitrage(self):
+        self.service("arbitrage", [], 2)
+
+    def test_service_risk(self):
+        self.service("risk", ["--drain-s", "1"], 3)
+
+    def test_service_execution_sim(self):
+        self.service("execution-sim", [], 2)
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 if __name__ == "__main__":
     BINARY = os.path.abspath(sys.argv.pop(1))
+    SERVICES = os.path.dirname(BINARY)  # the services' programs are built beside alphapulse
     cli_test.BINARY = BINARY
     unittest.main(argv=sys.argv, verbosity=1)

@@ -1,6 +1,8 @@
 // alphapulse dashboard [--config FILE] [--port N] [--bind ADDR]: a web page
 // of everything flowing through the relays (tools/dashboard), served on
 // http://ADDR:N/ until SIGINT or SIGTERM.
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <iostream>
 #include <thread>
@@ -49,14 +51,23 @@ int runDashboard(const DashboardOptions& options) {
         return 1;
     }
     view->start();
-    std::thread http([&server] { server.serve(); });
+    std::atomic<bool> served{false};
+    std::thread http([&server, &served] {
+        server.serve();
+        served = true;
+    });
     // The line scripts wait for (with --port 0 it is the only way to learn the port).
     std::cout << "alphapulse dashboard: http://" << options.bind << ':' << server.port() << "/" << std::endl;
 
     int signal = 0;
     sigwait(&stopSignals, &signal);
     std::cerr << "alphapulse dashboard: stopping (" << (signal == SIGINT ? "SIGINT" : "SIGTERM") << ")\n";
-    server.stop();
+    // A stop() that comes before serve() started listening is lost
+    // (httplib): repeat it until serve() has returned.
+    while (!served) {
+        server.stop();
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     http.join();
     view->stop();
     return 0;

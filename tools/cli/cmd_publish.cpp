@@ -27,6 +27,7 @@
 #include "publish_domain.hpp"
 #include "relay_path.hpp"
 #include "relay_reports.hpp"
+#include "stop_signals.hpp"
 
 namespace alphapulse::cli {
 namespace {
@@ -63,7 +64,7 @@ struct Session {
         const auto deadline = Clock::now() + timeout;
         for (;;) {
             if (relay.publish(frame) == transport::SendStatus::Ok) return true;
-            if (Clock::now() >= deadline) return false;
+            if (Clock::now() >= deadline || stopSignal() != 0) return false;
             readReplies(); // a relay pausing us may be waiting for us to read
             relay.flush();
             std::this_thread::sleep_for(std::chrono::microseconds(50));
@@ -194,6 +195,7 @@ int runPublish(const PublishOptions& options) {
         std::cerr << COMMAND << ": " << e.what() << '\n';
         return EXIT_USAGE;
     }
+    installStopSignals(); // before attaching: a signal must find the bus detached on the way out
     client::RelayClient relayClient(std::move(transport), clientOptions);
     Session session{relayClient, {}, std::chrono::milliseconds(options.timeoutMs)};
     codec::Encoder encoder;
@@ -201,7 +203,7 @@ int runPublish(const PublishOptions& options) {
     std::string line;
     std::size_t lineNumber = 0;
     int status = 0;
-    while (std::getline(std::cin, line)) {
+    while (stopSignal() == 0 && std::getline(std::cin, line)) {
         ++lineNumber;
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
         if (!encodeLine(line, lineNumber, encoder, domain, frame)) {
@@ -210,11 +212,18 @@ int runPublish(const PublishOptions& options) {
             continue;
         }
         if (!session.send(frame)) {
+            if (stopSignal() != 0) break;
             std::cerr << COMMAND << ": the relay did not take line " << lineNumber << " within " << options.timeoutMs
                       << " ms (--timeout-ms): " << relayClient.transport().reason() << '\n';
             return EXIT_NOT_SURE;
         }
         if (lineNumber % 256 == 0) session.readReplies();
+    }
+    if (stopSignal() != 0) {
+        // The rest of the input was never sent: the frames meant may not have arrived.
+        std::cerr << COMMAND << ": stopped by " << stopSignalName() << " after "
+                  << relayClient.counters().framesPublished << " frame(s); the rest of the input was not sent\n";
+        status = EXIT_NOT_SURE;
     }
     return verdict(session, status);
 }

@@ -8,7 +8,6 @@
 // run (--count reached, SIGINT, SIGTERM, a failure). A path that is not a
 // relay fails at once; a relay that is not there (yet) or refuses is waited
 // for, saying so, up to --timeout.
-#include <csignal>
 #include <iostream>
 #include <sstream>
 
@@ -21,6 +20,7 @@
 #include "commands.hpp"
 #include "relay_path.hpp"
 #include "relay_wait.hpp"
+#include "stop_signals.hpp"
 
 namespace alphapulse::cli {
 namespace {
@@ -35,19 +35,6 @@ struct TapOptions {
     std::uint64_t count = 0;  ///< stop after this many frames (0: never)
     double timeoutS = 10;     ///< longest time without a relay (0: wait forever)
 };
-
-volatile std::sig_atomic_t g_stop = 0;
-extern "C" void onTapSignal(int /*signal*/) { g_stop = 1; }
-
-/// SIGINT/SIGTERM end the run normally (the summary is printed); no
-/// SA_RESTART, so a wait for frames returns at once.
-void installStopHandlers() {
-    struct sigaction action {};
-    action.sa_handler = onTapSignal;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGINT, &action, nullptr);
-    sigaction(SIGTERM, &action, nullptr);
-}
 
 /// The --types set, or nullopt for everything; false (after a message) for an unknown name.
 bool subscriptionOf(const TapOptions& options, client::ClientOptions& clientOptions) {
@@ -106,7 +93,7 @@ int tapFrames(const TapOptions& options, client::RelayClient& relayClient, clien
         ++seen;
     };
     RelayWait wait("alphapulse tap", options.socket, options.timeoutS);
-    while (!failed && g_stop == 0 && (options.count == 0 || seen < options.count)) {
+    while (!failed && stopSignal() == 0 && (options.count == 0 || seen < options.count)) {
         relayClient.poll(handler, 200);
         gaps.tick();
         if (!wait.keepWaiting(relayClient)) return 1;
@@ -129,6 +116,7 @@ int runTap(const TapOptions& options) {
             return 1;
         }
     }
+    installStopSignals(); // before attaching: a signal must find the bus detached on the way out
     std::unique_ptr<client::RelayClient> connection;
     try {
         connection = connectTap(options, clientOptions);
@@ -136,7 +124,6 @@ int runTap(const TapOptions& options) {
         std::cerr << "alphapulse tap: " << e.what() << '\n';
         return 2;
     }
-    installStopHandlers();
     client::GapReporter gaps(options.domain, stderr);
     const bool reportGaps = receivesEverything(*connection);
     if (reportGaps) gaps.attach(*connection);
