@@ -291,6 +291,59 @@ class ShmSignalTest(ShmCase):
         self.service("execution-sim", [], 2)
 
 
+class ShmRawTest(ShmCase):
+    """publish --raw: frames sent as they are; a shared-memory domain's refusals reported, exit 3."""
+
+    def order_frame(self, sequence=1):
+        rc, out, err = self.run_cli(["encode"], cli_test.order(sequence).encode())
+        self.assertEqual(rc, 0, err)
+        return out
+
+    def test_a_bad_checksum_frame_is_refused_on_execution_and_publish_says_so(self):
+        config = self.deploy(domain="execution")
+        tap = self.start(["tap", "--domain", "execution", "--config", config, "--count", "1"], "tap")
+        self.assertTrue(self.attached(tap), self.output(tap, "err"))
+        bad = bytearray(self.order_frame(1))
+        bad[40] ^= 0xFF  # a payload byte: the checksum no longer matches
+        rc, _, err = self.run_cli(["publish", "--raw", "--domain", "execution", "--config", config], bytes(bad))
+        self.assertEqual(rc, 3, err)
+        self.assertIn("bad_checksum (error 5) for OrderRequest sequence 1", err)
+        self.assertIn(self.segment, err)
+        # Nothing of it reached the reader: the next good frame is the first it gets.
+        rc, _, err = self.run_cli(["publish", "--raw", "--domain", "execution", "--config", config],
+                                  self.order_frame(1))
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(tap.wait(timeout=10), 0, self.output(tap, "err"))
+        (got,) = cli_test.json_lines(self.output(tap))
+        self.assertEqual((got["header"]["message_type_name"], got["header"]["sequence"]), ("OrderRequest", 1))
+
+    def test_raw_frames_keep_their_checksum(self):
+        # Market data does not validate checksums: a corrupt frame passes, untouched (tap then sees it corrupt).
+        config = self.deploy()
+        tap = self.start(["tap", "--domain", "market_data", "--config", config, "--count", "1"], "tap")
+        self.assertTrue(self.attached(tap), self.output(tap, "err"))
+        bad = bytearray(cli_test.trade(sequence=7))
+        bad[20] ^= 0x01
+        rc, _, err = self.run_cli(["publish", "--raw", "--domain", "market_data", "--config", config], bytes(bad))
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(tap.wait(timeout=10), 0, self.output(tap, "err"))
+        self.assertEqual(cli_test.json_lines(self.output(tap, "err"))[0]["error"], "bad_checksum")
+
+    def test_a_truncated_or_garbage_stream_is_an_error_naming_the_byte_offset(self):
+        config = self.deploy()
+        good = cli_test.trade(sequence=1)
+        cases = [(good[:10], "truncated", 0), (good + good[:40], "truncated", len(good)),
+                 (good + b"garbage, not a frame at all.............", "bad_magic", len(good))]
+        for data, error, offset in cases:
+            with self.subTest(error=error, offset=offset, size=len(data)):
+                rc, _, err = self.run_cli(["publish", "--raw", "--domain", "market_data", "--config", config], data)
+                self.assertEqual(rc, 1, err)
+                report = cli_test.json_lines(err)[0]
+                self.assertEqual((report["error"], report["offset"]), (error, offset), err)
+                self.assertIn("byte %d" % offset if error == "truncated" else "nothing from there on", report["message"])
+        self.assertEqual(self.segments(), [])
+
+
 def free_port():
     import socket
     with socket.socket() as s:

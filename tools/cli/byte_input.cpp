@@ -42,7 +42,7 @@ bool ByteInput::require(std::size_t n) {
         }
         const ssize_t got = ::read(m_fd, m_buffer.data() + m_end, m_buffer.size() - m_end);
         if (got < 0) {
-            if (errno == EINTR) continue;
+            if (errno == EINTR && (m_stop == nullptr || !m_stop())) continue;
             m_error = std::string{"read failed: "} + std::strerror(errno);
             m_eof = true;
             return false;

@@ -33,6 +33,9 @@ public:
     /// Offset in the input of data()[0].
     [[nodiscard]] std::size_t offset() const noexcept { return m_offset; }
     void consume(std::size_t n) noexcept;
+    /// A read interrupted by a signal gives up (require() false) when `stop`
+    /// says so, instead of reading on: a command stopped by SIGINT/SIGTERM.
+    void stopWhen(bool (*stop)() noexcept) noexcept { m_stop = stop; }
 
 private:
     static constexpr std::size_t CHUNK = 64 * 1024;
@@ -45,6 +48,7 @@ private:
     std::size_t m_begin = 0;
     std::size_t m_end = 0;
     std::size_t m_offset = 0;
+    bool (*m_stop)() noexcept = nullptr;
 };
 
 } // namespace alphapulse::cli

@@ -21,7 +21,10 @@
 #include "alphapulse/client/relay_client.hpp"
 #include "alphapulse/codec/encoder.hpp"
 #include "alphapulse/config/deployment.hpp"
+#include "alphapulse/transport/shm_transport.hpp"
 #include "alphapulse/transport/unix_socket_transport.hpp"
+#include "alphapulse/wire/frame.hpp"
+#include "byte_input.hpp"
 #include "cli11.hpp"
 #include "commands.hpp"
 #include "publish_domain.hpp"
@@ -43,7 +46,44 @@ struct PublishOptions {
     std::string config;
     std::string domain;
     bool keepGoing = false;
+    bool raw = false;       ///< stdin holds binary frames, sent as they are
     int timeoutMs = 10'000; ///< longest wait for the relay (backpressure, reconnect, its last answers)
+};
+
+/// A shared-memory domain has no relay to send Error frames: the producer's
+/// own send() refuses frames (domain, checksum, sequence) and counts them.
+/// Compared after every send, so each reason is reported with the first
+/// frame it concerned, as a relay's Error frame would be.
+class ShmRefusals {
+public:
+    ShmRefusals(const transport::Transport& transport, RelayReports& reports)
+        : m_shm(dynamic_cast<const transport::ShmTransport*>(&transport)) {
+        if (m_shm != nullptr) reports.setReporter("the shared-memory domain " + m_shm->describe(), "shm");
+    }
+
+    void check(std::span<const std::uint8_t> frame, RelayReports& reports) {
+        if (m_shm == nullptr) return;
+        const auto& now = m_shm->counters();
+        const std::uint8_t type = frame[wire::header::MESSAGE_TYPE_OFFSET];
+        const auto sequence = wire::loadLe<std::uint64_t>(frame.data() + wire::header::SEQUENCE_OFFSET);
+        using wire::RelayError;
+        note(now.dropsOutOfDomain, m_seen.dropsOutOfDomain, RelayError::OutOfDomain, type, sequence, reports);
+        note(now.dropsBadChecksum, m_seen.dropsBadChecksum, RelayError::BadChecksum, type, sequence, reports);
+        note(now.dropsBadSequence, m_seen.dropsBadSequence, RelayError::BadSequence, type, sequence, reports);
+        if (now.dropsMalformed != m_seen.dropsMalformed) reports.add(0, type, sequence, m_shm->reason());
+        m_seen = now;
+    }
+
+private:
+    void note(std::uint64_t now, std::uint64_t seen, wire::RelayError code, std::uint8_t type, std::uint64_t sequence,
+              RelayReports& reports) const {
+        // One report per frame refused (a relay sends one per connection).
+        const std::string why = code == wire::RelayError::BadSequence ? m_shm->reason() : std::string();
+        for (std::uint64_t n = seen; n < now; ++n) reports.add(static_cast<std::uint16_t>(code), type, sequence, why);
+    }
+
+    const transport::ShmTransport* m_shm;
+    transport::ShmTransport::Counters m_seen{};
 };
 
 /// The connection and what the relay said on it.
@@ -51,6 +91,7 @@ struct Session {
     client::RelayClient& relay;
     RelayReports reports;
     std::chrono::milliseconds timeout;
+    ShmRefusals refusals{relay.transport(), reports};
 
     /// Reads what the relay sent so far (its Error frames), without waiting.
     void readReplies() {
@@ -63,7 +104,10 @@ struct Session {
     bool send(std::span<const std::uint8_t> frame) {
         const auto deadline = Clock::now() + timeout;
         for (;;) {
-            if (relay.publish(frame) == transport::SendStatus::Ok) return true;
+            if (relay.publish(frame) == transport::SendStatus::Ok) {
+                refusals.check(frame, reports);
+                return true;
+            }
             if (Clock::now() >= deadline || stopSignal() != 0) return false;
             readReplies(); // a relay pausing us may be waiting for us to read
             relay.flush();
@@ -104,14 +148,16 @@ struct Session {
 };
 
 std::unique_ptr<transport::Transport> openTransport(const PublishOptions& options, const std::string& name,
-                                                    PublishDomain& domain) {
+                                                    PublishDomain& domain, std::uint32_t& maxPayload) {
     if (!options.socket.empty()) {
         domain = PublishDomain::fromRelay(options.socket, options.timeoutMs / 1000.0);
         return std::make_unique<transport::UnixSocketTransport>(transport::UnixSocketTransport::Options{options.socket});
     }
     const auto deployment = config::loadDeploymentOrDefault(options.config);
     const auto id = config::domainFromName(options.domain);
-    domain = PublishDomain(id, config::requireDomain(deployment, id).relay.customTypes);
+    const auto& settings = config::requireDomain(deployment, id);
+    domain = PublishDomain(id, settings.relay.customTypes);
+    maxPayload = settings.relay.maxPayload;
     return config::makeTransport(deployment, id, name);
 }
 
@@ -172,6 +218,93 @@ int verdict(Session& session, int inputStatus) {
     return status;
 }
 
+/// Didn't take a frame within the time: what to say (nothing when a signal stopped us).
+int notTaken(const PublishOptions& options, const Session& session, const std::string& which) {
+    if (stopSignal() != 0) return 0;
+    std::cerr << COMMAND << ": the relay did not take " << which << " within " << options.timeoutMs
+              << " ms (--timeout-ms): " << session.relay.transport().reason() << '\n';
+    return EXIT_NOT_SURE;
+}
+
+/// JSON Lines, encoded (checksums computed) and checked against the domain.
+int publishLines(const PublishOptions& options, const PublishDomain& domain, Session& session) {
+    codec::Encoder encoder;
+    std::vector<std::uint8_t> frame;
+    std::string line;
+    std::size_t lineNumber = 0;
+    int status = 0;
+    while (stopSignal() == 0 && std::getline(std::cin, line)) {
+        ++lineNumber;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        if (!encodeLine(line, lineNumber, encoder, domain, frame)) {
+            status = EXIT_INPUT;
+            if (!options.keepGoing) break;
+            continue;
+        }
+        if (!session.send(frame)) {
+            const int why = notTaken(options, session, "line " + std::to_string(lineNumber));
+            return why != 0 ? why : status;
+        }
+        if (lineNumber % 256 == 0) session.readReplies();
+    }
+    return status;
+}
+
+/// The bytes of the frame at the front of `input`, or nullopt after an error
+/// line naming its byte offset (EXIT_INPUT) or at the end of the input.
+std::optional<std::size_t> nextRawFrame(ByteInput& input, std::size_t index, std::uint32_t maxPayload, int& status) {
+    std::size_t need = wire::header::SIZE;
+    for (;;) {
+        const bool have = input.require(need);
+        if (input.size() == 0 && !have) return std::nullopt; // the end, between frames
+        const auto length = wire::frameLength(input.data(), input.size(), maxPayload);
+        if (length) return *length;
+        const bool truncated = length.error() == wire::WireError::Truncated;
+        if (truncated && have && input.size() >= wire::header::SIZE && need == wire::header::SIZE) {
+            need = wire::header::SIZE +
+                   wire::loadLe<std::uint32_t>(input.data() + wire::header::PAYLOAD_SIZE_OFFSET);
+            continue;
+        }
+        if (truncated && stopSignal() != 0) return std::nullopt;
+        codec::Json report{{"error", wire::errorName(length.error())},
+                           {"offset", input.offset()},
+                           {"frame", index}};
+        report["message"] = truncated ? "the input ends at byte " + std::to_string(input.offset() + input.size()) +
+                                            " inside the frame that starts at byte " + std::to_string(input.offset()) +
+                                            " (" + std::to_string(need) + " bytes); not sent"
+                                      : std::string(wire::errorMessage(length.error())) +
+                                            "; nothing from there on was sent";
+        std::cerr << report.dump() << '\n';
+        status = EXIT_INPUT;
+        return std::nullopt;
+    }
+}
+
+/// Back-to-back binary frames (a capture, `alphapulse encode`'s output), sent
+/// as they are: checksums, sequences and types untouched, so the domain
+/// judges them. Only the framing is checked (magic, size within max_payload).
+int publishRaw(const PublishOptions& options, std::uint32_t maxPayload, Session& session) {
+    ByteInput input("-");
+    input.stopWhen(stopRequested);
+    int status = 0;
+    for (std::size_t index = 0; stopSignal() == 0; ++index) {
+        const auto length = nextRawFrame(input, index, maxPayload, status);
+        if (!length) break;
+        if (!session.send({input.data(), *length})) {
+            const int why = notTaken(options, session, "frame " + std::to_string(index) + " (byte " +
+                                                          std::to_string(input.offset()) + ")");
+            return why != 0 ? why : status;
+        }
+        input.consume(*length);
+        if (index % 256 == 255) session.readReplies();
+    }
+    if (!input.error().empty() && stopSignal() == 0) {
+        std::cerr << COMMAND << ": " << input.error() << '\n';
+        status = EXIT_INPUT;
+    }
+    return status;
+}
+
 int runPublish(const PublishOptions& options) {
     if (options.socket.empty() == options.domain.empty()) {
         std::cerr << COMMAND << ": give a socket path, or --domain (with --config FILE for a deployment)\n";
@@ -188,9 +321,10 @@ int runPublish(const PublishOptions& options) {
     clientOptions.name = "publish";
     clientOptions.subscription = std::bitset<256>{}; // a pure producer: receive nothing (but the relay's errors)
     PublishDomain domain;
+    std::uint32_t maxPayload = wire::header::DEFAULT_MAX_PAYLOAD; // a relay's own, unless the deployment says
     std::unique_ptr<transport::Transport> transport;
     try {
-        transport = openTransport(options, clientOptions.name, domain);
+        transport = openTransport(options, clientOptions.name, domain, maxPayload);
     } catch (const config::ConfigError& e) {
         std::cerr << COMMAND << ": " << e.what() << '\n';
         return EXIT_USAGE;
@@ -198,27 +332,8 @@ int runPublish(const PublishOptions& options) {
     installStopSignals(); // before attaching: a signal must find the bus detached on the way out
     client::RelayClient relayClient(std::move(transport), clientOptions);
     Session session{relayClient, {}, std::chrono::milliseconds(options.timeoutMs)};
-    codec::Encoder encoder;
-    std::vector<std::uint8_t> frame;
-    std::string line;
-    std::size_t lineNumber = 0;
-    int status = 0;
-    while (stopSignal() == 0 && std::getline(std::cin, line)) {
-        ++lineNumber;
-        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        if (!encodeLine(line, lineNumber, encoder, domain, frame)) {
-            status = EXIT_INPUT;
-            if (!options.keepGoing) break;
-            continue;
-        }
-        if (!session.send(frame)) {
-            if (stopSignal() != 0) break;
-            std::cerr << COMMAND << ": the relay did not take line " << lineNumber << " within " << options.timeoutMs
-                      << " ms (--timeout-ms): " << relayClient.transport().reason() << '\n';
-            return EXIT_NOT_SURE;
-        }
-        if (lineNumber % 256 == 0) session.readReplies();
-    }
+    int status = options.raw ? publishRaw(options, maxPayload, session) : publishLines(options, domain, session);
+    if (status == EXIT_NOT_SURE && stopSignal() == 0) return status; // a frame not taken: said already
     if (stopSignal() != 0) {
         // The rest of the input was never sent: the frames meant may not have arrived.
         std::cerr << COMMAND << ": stopped by " << stopSignalName() << " after "
@@ -238,6 +353,10 @@ void addPublishCommand(CLI::App& app) {
     cmd->add_option("--domain", options->domain, "market_data, signals, execution or system: that domain's bus");
     cmd->add_option("--config", options->config, "Deployment file saying where each domain's bus is (with --domain)");
     cmd->add_flag("--keep-going", options->keepGoing, "Skip lines that do not encode instead of stopping");
+    cmd->add_flag("--raw", options->raw,
+                  "stdin holds binary frames back to back (a capture), sent as they are: checksums, sequences "
+                  "and types untouched")
+        ->excludes("--keep-going");
     cmd->add_option("--timeout-ms", options->timeoutMs,
                     "Longest wait for the relay: per frame, and for its last answers at the end")
         ->check(CLI::PositiveNumber)

@@ -43,12 +43,16 @@ void RelayReports::onFrame(const wire::FrameView& frame) {
     }
     const auto view = wire::ErrorView::parse(frame.data(), frame.size());
     if (!view) return;
-    const std::uint16_t code = view->error_code();
+    add(view->error_code(), view->related_type(), view->related_sequence(), std::string(view->message()));
+}
+
+void RelayReports::add(std::uint16_t code, std::uint8_t relatedType, std::uint64_t relatedSequence,
+                       std::string message) {
     Report& report = m_reports[code < CODES ? code : 0];
     if (report.count++ == 0) {
-        report.relatedType = view->related_type();
-        report.relatedSequence = view->related_sequence();
-        report.message = std::string(view->message());
+        report.relatedType = relatedType;
+        report.relatedSequence = relatedSequence;
+        report.message = std::move(message);
     }
     ++m_total;
 }
@@ -59,7 +63,7 @@ void RelayReports::print(std::ostream& out, const std::string& command) const {
         if (report.count == 0) continue;
         const auto name = code == 0 ? std::string_view("unknown") : wire::relayErrorName(code);
         // The relay sends most codes once per connection: the count is of reports, not of frames.
-        out << command << ": the relay reported " << name << " (error " << code;
+        out << command << ": " << m_who << " reported " << name << " (error " << code;
         if (report.count > 1) out << ", " << report.count << " reports";
         out << ')';
         if (report.relatedType != 0 || report.relatedSequence != 0) { // a report about the connection has neither
@@ -67,7 +71,7 @@ void RelayReports::print(std::ostream& out, const std::string& command) const {
                 << report.relatedSequence;
         }
         out << ": " << relayErrorAdvice(code);
-        if (!report.message.empty()) out << " (relay: \"" << report.message << "\")";
+        if (!report.message.empty()) out << " (" << m_label << ": \"" << report.message << "\")";
         out << '\n';
     }
 }

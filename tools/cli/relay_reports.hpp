@@ -16,6 +16,14 @@ class RelayReports {
 public:
     /// Takes any frame the relay sent; keeps the relays' Error frames.
     void onFrame(const wire::FrameView& frame);
+    /// A report learnt otherwise (a shared-memory domain's producer-side
+    /// checks refuse frames without a relay to send Error frames).
+    void add(std::uint16_t code, std::uint8_t relatedType, std::uint64_t relatedSequence, std::string message);
+    /// Who reports, for the lines print() writes ("the relay" and "relay" unless told).
+    void setReporter(std::string who, std::string label) {
+        m_who = std::move(who);
+        m_label = std::move(label);
+    }
 
     [[nodiscard]] bool any() const noexcept { return m_total != 0; }
     /// One line per code reported: "the relay reported no_consumer (error 6) for OrderRequest
@@ -32,6 +40,8 @@ private:
     static constexpr std::size_t CODES = 8; ///< 0 collects codes this build does not know
     std::array<Report, CODES> m_reports{};
     std::uint64_t m_total = 0;
+    std::string m_who = "the relay";
+    std::string m_label = "relay"; ///< before the message it gave
 };
 
 /// What a code means for the frames a producer sent, and what to do.

@@ -18,6 +18,8 @@ void installStopSignals() {
 
 int stopSignal() noexcept { return g_stopSignal; }
 
+bool stopRequested() noexcept { return g_stopSignal != 0; }
+
 const char* stopSignalName() noexcept { return g_stopSignal == SIGINT ? "SIGINT" : "SIGTERM"; }
 
 } // namespace alphapulse::cli

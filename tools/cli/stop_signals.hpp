@@ -9,6 +9,8 @@ namespace alphapulse::cli {
 void installStopSignals();
 /// The signal that asked us to stop (SIGINT or SIGTERM), 0 while none did.
 [[nodiscard]] int stopSignal() noexcept;
+/// stopSignal() != 0 (for ByteInput::stopWhen).
+[[nodiscard]] bool stopRequested() noexcept;
 /// "SIGINT" or "SIGTERM".
 [[nodiscard]] const char* stopSignalName() noexcept;
 

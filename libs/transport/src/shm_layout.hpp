@@ -98,6 +98,13 @@ struct SegmentHeader {
     std::atomic<std::uint64_t> readersReaped;              // 264  slots of dead processes freed
     std::atomic<std::uint64_t> readersEvicted;             // 272  slow readers evicted (backpressure)
     std::atomic<std::uint64_t> initialisations;            // 280  reserved (always 1 after init)
+    // Frames producers' send() refused (the relay's drop reasons), so that
+    // anyone can read them from the segment (alphapulse stats). Added in
+    // space that was zero: layout version 1 readers ignore them.
+    std::atomic<std::uint64_t> rejectedOutOfDomain;        // 288
+    std::atomic<std::uint64_t> rejectedBadChecksum;        // 296
+    std::atomic<std::uint64_t> rejectedBadSequence;        // 304
+    std::atomic<std::uint64_t> rejectedMalformedBytes;     // 312  bytes after a bad magic / impossible size
 };
 
 struct ReaderSlot {
@@ -125,7 +132,8 @@ static_assert(offsetof(SegmentHeader, layoutVersion) == 8 && offsetof(SegmentHea
                   offsetof(SegmentHeader, reserved) == 136 && offsetof(SegmentHeader, wakeSeq) == 192 &&
                   offsetof(SegmentHeader, sleepers) == 196 && offsetof(SegmentHeader, lockRecoveries) == 256 &&
                   offsetof(SegmentHeader, soloWriter) == 48 && offsetof(SegmentHeader, lastLockedWriter) == 120 &&
-                  offsetof(SegmentHeader, lockedRun) == 144,
+                  offsetof(SegmentHeader, lockedRun) == 144 && offsetof(SegmentHeader, rejectedOutOfDomain) == 288 &&
+                  offsetof(SegmentHeader, rejectedMalformedBytes) == 312,
               "a segment header field moved: bump SHM_LAYOUT_VERSION and update docs/design/shared-memory.md");
 static_assert(sizeof(SegmentHeader) <= HEADER_BYTES);
 static_assert(offsetof(ReaderSlot, startTime) == 8 && offsetof(ReaderSlot, position) == 16 &&

@@ -620,6 +620,7 @@ SendStatus ShmTransport::send(std::span<const std::uint8_t> frames) {
     m_counters.dropsBadChecksum += badChecksum;
     m_counters.dropsBadSequence += badSequence;
     m_counters.dropsMalformed += malformed;
+    if (outOfDomain + badChecksum + badSequence + malformed != 0) countRejected(outOfDomain, badChecksum, badSequence, malformed);
     if (subscribes) {
         std::size_t at = 0;
         for (const std::uint8_t decision : m_accept) {
@@ -630,6 +631,17 @@ SendStatus ShmTransport::send(std::span<const std::uint8_t> frames) {
         }
     }
     return SendStatus::Ok;
+}
+
+void ShmTransport::countRejected(std::uint64_t outOfDomain, std::uint64_t badChecksum, std::uint64_t badSequence,
+                                 std::uint64_t malformedBytes) noexcept {
+    // In the segment too: a producer's refusals are the domain's counters
+    // (`alphapulse stats` reads them), as a relay counts its drops.
+    auto* h = m_header;
+    h->rejectedOutOfDomain.fetch_add(outOfDomain, std::memory_order_relaxed);
+    h->rejectedBadChecksum.fetch_add(badChecksum, std::memory_order_relaxed);
+    h->rejectedBadSequence.fetch_add(badSequence, std::memory_order_relaxed);
+    h->rejectedMalformedBytes.fetch_add(malformedBytes, std::memory_order_relaxed);
 }
 
 SendStatus ShmTransport::writeRecord(std::span<const std::uint8_t> frames, std::uint64_t keptBytes,

@@ -150,6 +150,8 @@ private:
     bool roomFor(std::uint64_t end);
     void advanceOverOwnRecords();
     void applySubscribe(const std::uint8_t* frame, std::size_t size);
+    void countRejected(std::uint64_t outOfDomain, std::uint64_t badChecksum, std::uint64_t badSequence,
+                       std::uint64_t malformedBytes) noexcept;
     int deliver(FrameHandler& handler, std::size_t bytes);
 
     Options m_options;
