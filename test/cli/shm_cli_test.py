@@ -344,6 +344,108 @@ class ShmRawTest(ShmCase):
         self.assertEqual(self.segments(), [])
 
 
+class ShmStatsTest(ShmCase):
+    """stats, top: a shared-memory domain's counters, read from its segment in a relay's shape."""
+
+    def stats(self, config, domain, prometheus=False):
+        rc, out, err = self.run_cli(["stats", "--domain", domain, "--config", config] +
+                                    (["--prometheus"] if prometheus else []))
+        self.assertEqual(rc, 0, err)
+        return out.decode() if prometheus else json.loads(out)
+
+    def stop_when_idle(self, proc, config, domain):
+        """SIGSTOP `proc` once it is in the endpoint table and asleep waiting for frames: stopped
+        in the middle of attaching, it would hold the segment's attach lock and block everyone."""
+        def idle():
+            with open("/proc/%d/wchan" % proc.pid) as f:
+                waiting = f.read().startswith("futex")
+            rc, out, _ = self.run_cli(["stats", "--domain", domain, "--config", config])
+            return waiting and rc == 0 and any(c["pid"] == proc.pid for c in json.loads(out)["clients"])
+        self.assertTrue(wait_for(idle, 10), self.output(proc, "err"))
+        proc.send_signal(signal.SIGSTOP)
+
+    def frames(self, lines):
+        rc, out, err = self.run_cli(["encode"], "".join(lines).encode(), timeout=60)
+        self.assertEqual(rc, 0, err)
+        return out
+
+    def test_drops_clients_and_prometheus_as_a_relay_gives_them(self):
+        config = self.deploy(domain="execution")
+        tap = self.start(["tap", "--domain", "execution", "--config", config], "tap")
+        self.assertTrue(self.attached(tap), self.output(tap, "err"))
+        good = self.frames([cli_test.order(1)])
+        bad = bytearray(good)
+        bad[40] ^= 0xFF
+        for data, rc_wanted in ((bytes(bad), 3), (good, 0)):
+            rc, _, err = self.run_cli(["publish", "--raw", "--domain", "execution", "--config", config], data)
+            self.assertEqual(rc, rc_wanted, err)
+        self.assertTrue(wait_for(lambda: len(cli_test.json_lines(self.output(tap))) == 1, 10))
+        s = self.stats(config, "execution")
+        for key in ("domain", "socket", "frames_in", "frames_out", "connections_accepted", "drops", "clients"):
+            self.assertIn(key, s)
+        self.assertEqual((s["domain"], s["socket"], s["transport"]), ("execution", "shm:" + self.shm_path,
+                                                                      "shared_memory"))
+        self.assertEqual(s["drops"]["bad_checksum"], 1, s)
+        self.assertEqual((s["frames_in"], s["frames_out"]), (1, 1), s)
+        self.assertEqual(s["connections_accepted"], 3, "tap and two publishes: %s" % s)
+        (client,) = s["clients"]  # the publishes detached
+        self.assertEqual((client["pid"], client["name"], client["frames_out"], client["lag_bytes"]),
+                         (tap.pid, "tap", 1, 0), client)
+        self.assertEqual(client["position"], s["shm"]["published_bytes"], s)
+        text = self.stats(config, "execution", prometheus=True)
+        self.assertIn('alphapulse_relay_drops_total{domain="execution",reason="bad_checksum"} 1', text)
+        self.assertIn('alphapulse_relay_clients{domain="execution"} 1', text)
+        # top shows the same counters in its relay columns.
+        rc, out, err = self.run_cli(["top", "--config", config, "--once", "--interval", "700"])
+        self.assertEqual(rc, 0, err)
+        (row,) = [line for line in out.decode().splitlines() if line.startswith("execution")]
+        self.assertEqual(row.split()[-3:], ["1", "1", "1"], "RELAY_IN RELAY_OUT DROPS: " + row)
+
+    def test_a_lapped_reader_counts_as_queue_full(self):
+        # Market data (drop): a stopped reader is lapped; what it missed is its drops.
+        config = self.deploy()
+        tap = self.start(["tap", "--domain", "market_data", "--config", config], "tap")
+        self.stop_when_idle(tap, config, "market_data")
+        trades = b"".join(cli_test.trade(sequence=n) for n in range(1, 20001))  # 1.6 MB through a 1 MiB ring
+        rc, _, err = self.run_cli(["publish", "--raw", "--domain", "market_data", "--config", config], trades)
+        self.assertEqual(rc, 0, err)
+        tap.send_signal(signal.SIGCONT)
+        self.assertTrue(wait_for(lambda: self.stats(config, "market_data")["shm"]["laps"] == 1, 10),
+                        self.stats(config, "market_data"))
+        # A lapped reader jumps to the newest record; the next record's frame index says what it missed.
+        rc, _, err = self.run_cli(["publish", "--raw", "--domain", "market_data", "--config", config],
+                                  cli_test.trade(sequence=20001))
+        self.assertEqual(rc, 0, err)
+
+        def lapped():
+            s = self.stats(config, "market_data")
+            return s["drops"]["queue_full"] > 0 and s["clients"][0]["dropped"] == s["drops"]["queue_full"]
+        self.assertTrue(wait_for(lapped, 10), self.stats(config, "market_data"))
+        s = self.stats(config, "market_data")
+        self.assertEqual(s["frames_in"], 20001, s)
+        self.assertEqual(s["frames_in"], s["frames_out"] + s["drops"]["queue_full"], "received + missed = sent: %s" % s)
+
+    def test_an_evicted_reader_counts_as_slow_consumer(self):
+        config = self.deploy(domain="execution", extra="    slow_consumer_timeout_ms: 200\n")
+        tap = self.start(["tap", "--domain", "execution", "--config", config], "tap")
+        self.stop_when_idle(tap, config, "execution")
+        orders = self.frames([cli_test.order(n) for n in range(1, 15001)])  # 1.7 MB: more than the 1 MiB ring
+        rc, _, err = self.run_cli(["publish", "--raw", "--domain", "execution", "--config", config], orders)
+        self.assertEqual(rc, 0, err)
+        # Read while the stopped tap still holds the segment: once it runs, it sees its eviction,
+        # detaches (the last one: the segment and its counters go) and attaches anew.
+        s = self.stats(config, "execution")
+        tap.send_signal(signal.SIGCONT)
+        self.assertEqual((s["drops"]["slow_consumer"], s["shm"]["readers_evicted"], s["frames_in"]), (1, 1, 15000), s)
+        self.assertEqual(s["clients"], [], "the evicted reader is no longer listed: %s" % s)
+
+    def test_no_segment_is_a_clear_error(self):
+        config = self.deploy()
+        rc, _, err = self.run_cli(["stats", "--domain", "market_data", "--config", config])
+        self.assertEqual(rc, 1, err)
+        self.assertIn("no segment " + self.shm_path, err)
+
+
 def free_port():
     import socket
     with socket.socket() as s:

@@ -2,11 +2,13 @@
 // alphapulse stats --domain D [--config deploy.yaml]: the relay the deployment
 // describes for D (Unix socket or TCP: either answers on a local Unix socket).
 // A path that is no relay's fails at once; a relay (re)starting is waited for
-// up to --timeout.
+// up to --timeout. A shared-memory domain has no relay: its counters are read
+// from the segment, in the same shape.
 #include <iostream>
 #include <string>
 
 #include "alphapulse/config/deployment.hpp"
+#include "alphapulse/dashboard/relay_stats_reader.hpp"
 #include "alphapulse/relay/relay_stats.hpp"
 #include "cli11.hpp"
 #include "commands.hpp"
@@ -24,6 +26,17 @@ struct StatsOptions {
     double timeoutS = 10; ///< longest wait for a relay that is (re)starting; 0: forever
 };
 
+/// A shared-memory domain: its counters are in the segment itself.
+int printShmStats(const std::string& segment, const StatsOptions& options) {
+    const auto reading = dashboard::readShmStats(segment);
+    if (!reading.ok) {
+        std::cerr << "alphapulse stats: " << options.domain << " (shared memory): " << reading.error << '\n';
+        return 1;
+    }
+    std::cout << (options.prometheus ? reading.stats.toPrometheus() : reading.json + '\n') << std::flush;
+    return 0;
+}
+
 int runStats(const StatsOptions& options) {
     if (options.socket.empty() == options.domain.empty()) {
         std::cerr << "alphapulse stats: give a socket path, or --domain (with --config FILE for a deployment)\n";
@@ -34,6 +47,7 @@ int runStats(const StatsOptions& options) {
         try {
             const auto deployment = config::loadDeploymentOrDefault(options.config);
             const auto& settings = config::requireDomain(deployment, config::domainFromName(options.domain));
+            if (const auto segment = dashboard::segmentOf(settings)) return printShmStats(*segment, options);
             if (settings.transport != config::TransportKind::UnixSocket &&
                 settings.transport != config::TransportKind::Tcp) {
                 std::cerr << "alphapulse stats: " << options.domain << " uses the "

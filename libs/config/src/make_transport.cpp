@@ -104,6 +104,7 @@ std::unique_ptr<transport::Transport> makeTransport(const Deployment& deployment
         options.maxPayload = d.relay.maxPayload;
         options.customTypes = d.relay.customTypes;
         options.mode = d.relay.socketMode; // the segment's file mode, as the relay's socket's
+        options.clientName = std::string(clientName); // the segment's endpoint table shows it (stats)
         return std::make_unique<transport::ShmTransport>(std::move(options));
     }
     case TransportKind::Nats: return makeNatsTransport(d, domain, clientName, std::nullopt);

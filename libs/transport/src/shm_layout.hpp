@@ -118,7 +118,8 @@ struct ReaderSlot {
     std::atomic<std::uint64_t> framesIn;  // 72  frames delivered to it
     std::atomic<std::uint64_t> missed;    // 80  frames it missed (lapped)
     std::atomic<std::uint64_t> laps;      // 88  times it was lapped
-    std::uint8_t reserved1[32];           // 96
+    char name[32];                        // 96  the endpoint's client name, NUL-terminated (informational;
+                                          //     space that was zero in layout version 1)
 };
 
 static_assert(sizeof(std::atomic<std::uint64_t>) == 8 && std::atomic<std::uint64_t>::is_always_lock_free,
@@ -140,6 +141,7 @@ static_assert(offsetof(ReaderSlot, startTime) == 8 && offsetof(ReaderSlot, posit
                   offsetof(ReaderSlot, reading) == 24 && offsetof(ReaderSlot, inSend) == 28 &&
                   offsetof(ReaderSlot, subscription) == 32 &&
                   offsetof(ReaderSlot, framesOut) == 64 && offsetof(ReaderSlot, laps) == 88 &&
+                  offsetof(ReaderSlot, name) == 96 &&
                   sizeof(ReaderSlot) == SLOT_BYTES,
               "a reader slot field moved: bump SHM_LAYOUT_VERSION and update docs/design/shared-memory.md");
 

@@ -413,6 +413,8 @@ bool ShmTransport::claimSlot() {
             s.framesIn.store(0, std::memory_order_relaxed);
             s.missed.store(0, std::memory_order_relaxed);
             s.laps.store(0, std::memory_order_relaxed);
+            std::memset(s.name, 0, sizeof s.name);
+            std::memcpy(s.name, m_options.clientName.data(), std::min(m_options.clientName.size(), sizeof s.name - 1));
             m_header->readerLimit = std::min(m_header->readerLimit, now + m_ringBytes);
             m_slot = static_cast<int>(i);
             m_slotPtr = &s;
@@ -501,6 +503,86 @@ bool ShmTransport::removeAbandoned(const std::string& name) {
     }
     ::close(fd);
     return removed;
+}
+
+namespace {
+
+ShmTransport::Snapshot::Endpoint endpointOf(const ReaderSlot& s, std::uint32_t index, std::uint64_t published) {
+    ShmTransport::Snapshot::Endpoint e;
+    const std::uint64_t owner = s.owner.load(std::memory_order_acquire);
+    e.slot = index;
+    e.pid = ownerPid(owner);
+    e.alive = processAlive(e.pid, s.startTime.load(std::memory_order_relaxed));
+    e.reading = s.reading.load(std::memory_order_acquire) != 0;
+    e.position = s.position.load(std::memory_order_acquire);
+    e.lagBytes = e.reading && published > e.position ? published - e.position : 0;
+    e.subscribedAll = std::all_of(std::begin(s.subscription), std::end(s.subscription),
+                                  [](std::uint8_t b) { return b == 0xFF; });
+    e.framesOut = s.framesOut.load(std::memory_order_relaxed);
+    e.framesIn = s.framesIn.load(std::memory_order_relaxed);
+    e.missed = s.missed.load(std::memory_order_relaxed);
+    e.laps = s.laps.load(std::memory_order_relaxed);
+    e.name.assign(s.name, ::strnlen(s.name, sizeof s.name));
+    return e;
+}
+
+ShmTransport::Snapshot snapshotOf(const SegmentHeader& h, const std::uint8_t* base) {
+    ShmTransport::Snapshot out;
+    out.domain = static_cast<wire::Domain>(h.domain);
+    out.backpressure = h.backpressure != 0;
+    out.ringBytes = h.ringBytes;
+    out.published = h.published.load(std::memory_order_acquire);
+    out.framesWritten = h.framesWritten; // written under the lock: a statistic, read as it is
+    out.lockRecoveries = h.lockRecoveries.load(std::memory_order_relaxed);
+    out.readersReaped = h.readersReaped.load(std::memory_order_relaxed);
+    out.readersEvicted = h.readersEvicted.load(std::memory_order_relaxed);
+    out.rejectedOutOfDomain = h.rejectedOutOfDomain.load(std::memory_order_relaxed);
+    out.rejectedBadChecksum = h.rejectedBadChecksum.load(std::memory_order_relaxed);
+    out.rejectedBadSequence = h.rejectedBadSequence.load(std::memory_order_relaxed);
+    out.rejectedMalformedBytes = h.rejectedMalformedBytes.load(std::memory_order_relaxed);
+    for (std::uint32_t i = 0; i < SLOT_COUNT; ++i) {
+        const auto& s = *reinterpret_cast<const ReaderSlot*>(base + SLOTS_OFFSET + i * SLOT_BYTES);
+        const std::uint64_t owner = s.owner.load(std::memory_order_acquire);
+        // Each claim raises the slot's generation by one: their sum counts attaches.
+        out.attaches += ownerGeneration(owner);
+        if (ownerState(owner) == STATE_LIVE) out.endpoints.push_back(endpointOf(s, i, out.published));
+    }
+    return out;
+}
+
+} // namespace
+
+std::optional<ShmTransport::Snapshot> ShmTransport::inspect(const std::string& name, std::string* why) {
+    // Read-only and without the attach lock: a reader of counters must
+    // neither count as attached nor keep the segment from being removed.
+    const std::string path = "/dev/shm/" + name;
+    auto failed = [&](std::string text) -> std::optional<Snapshot> {
+        if (why != nullptr) *why = std::move(text);
+        return std::nullopt;
+    };
+    const int fd = ::shm_open(("/" + name).c_str(), O_RDONLY | O_CLOEXEC, 0);
+    if (fd < 0) {
+        return failed(errno == ENOENT ? "no segment " + path + " (nothing attached to the domain)"
+                                      : errnoText(("shm_open " + path).c_str()));
+    }
+    struct stat st{};
+    void* base = MAP_FAILED;
+    if (::fstat(fd, &st) == 0 && static_cast<std::size_t>(st.st_size) >= RING_OFFSET) {
+        base = ::mmap(nullptr, RING_OFFSET, PROT_READ, MAP_SHARED, fd, 0);
+    }
+    ::close(fd);
+    if (base == MAP_FAILED) return failed(path + " is empty or too small to be an alphapulse ring (left by a detached group member?)");
+    const auto* bytes = static_cast<const std::uint8_t*>(base);
+    const auto& h = *reinterpret_cast<const SegmentHeader*>(bytes);
+    std::optional<Snapshot> out;
+    if (h.magic.load(std::memory_order_acquire) != SHM_MAGIC || h.layoutVersion != SHM_LAYOUT_VERSION ||
+        h.slotCount != SLOT_COUNT || h.slotBytes != SLOT_BYTES) {
+        ::munmap(base, RING_OFFSET);
+        return failed(path + " is not an alphapulse ring of layout version " + std::to_string(SHM_LAYOUT_VERSION));
+    }
+    out = snapshotOf(h, bytes);
+    ::munmap(base, RING_OFFSET);
+    return out;
 }
 
 [[gnu::always_inline]] inline bool ShmTransport::stillOwner() const noexcept {

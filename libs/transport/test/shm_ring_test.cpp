@@ -397,3 +397,42 @@ TEST(ShmRing, AnAbandonedSegmentOfOursIsReinitialisedWithTheConfiguredMode) {
     t.close();
     ::unlink(path.c_str());
 }
+
+TEST(ShmRing, InspectReadsTheSegmentsCountersAndEndpointsWithoutAttaching) {
+    const std::string name = uniqueName("inspect");
+    std::string why;
+    EXPECT_FALSE(ShmTransport::inspect(name, &why));
+    EXPECT_NE(why.find("no segment"), std::string::npos) << why;
+    auto writerOptions = execution(name);
+    writerOptions.clientName = "writer";
+    auto readerOptions = execution(name);
+    readerOptions.clientName = "reader";
+    ShmTransport w(writerOptions), r(readerOptions);
+    ASSERT_TRUE(w.connect()) << w.reason();
+    ASSERT_TRUE(r.connect()) << r.reason();
+    auto bad = fixtures::orderFrame(1, 1);
+    bad.back() ^= 0xFF;
+    ASSERT_EQ(w.send(bad), SendStatus::Ok);                       // refused: bad checksum
+    ASSERT_EQ(w.send(fixtures::orderFrame(1, 1)), SendStatus::Ok);
+    ASSERT_EQ(w.send(fixtures::orderFrame(1, 3)), SendStatus::Ok); // refused: bad sequence
+    ASSERT_EQ(drain(r, 1).size(), 1U);
+    const auto s = ShmTransport::inspect(name, &why);
+    ASSERT_TRUE(s) << why;
+    EXPECT_EQ(s->domain, wire::Domain::Execution);
+    EXPECT_TRUE(s->backpressure);
+    EXPECT_EQ(s->framesWritten, 1U);
+    EXPECT_EQ(s->attaches, 2U);
+    EXPECT_EQ(s->rejectedBadChecksum, 1U);
+    EXPECT_EQ(s->rejectedBadSequence, 1U);
+    ASSERT_EQ(s->endpoints.size(), 2U);
+    EXPECT_EQ(s->endpoints[0].name, "writer");
+    EXPECT_EQ(s->endpoints[0].framesOut, 1U);
+    EXPECT_EQ(s->endpoints[1].name, "reader");
+    EXPECT_EQ(s->endpoints[1].framesIn, 1U);
+    EXPECT_EQ(s->endpoints[1].position, s->published);
+    EXPECT_EQ(s->endpoints[1].lagBytes, 0U);
+    EXPECT_TRUE(s->endpoints[1].alive);
+    w.close();
+    r.close();
+    EXPECT_FALSE(ShmTransport::inspect(name, &why)) << "inspecting does not keep the segment";
+}

@@ -32,7 +32,13 @@ LiveView::LiveView(config::Deployment deployment, LiveViewOptions options)
             m_aggregator->onFrame(domain, frame, wallClockNs());
         });
         m_domains.push_back(domain);
-        if (auto path = statsPathOf(settings)) m_relays.push_back({domain, *path, {}, 0});
+        // Counters come from the relay's stats socket, or from the segment of a
+        // shared-memory domain (no relay process; the same shape).
+        if (auto path = statsPathOf(settings)) {
+            m_relays.push_back({domain, *path, {}, 0, {}});
+        } else if (auto segment = segmentOf(settings)) {
+            m_relays.push_back({domain, "shm:/dev/shm/" + *segment, {}, 0, *segment});
+        }
     }
     // Frames whose type belongs to no domain handler still count, under the
     // domain their type names.
@@ -89,14 +95,15 @@ void LiveView::consume() {
 void LiveView::readStats() {
     while (m_running.load(std::memory_order_relaxed)) {
         for (std::size_t i = 0;; ++i) {
-            std::string path;
+            std::string path, segment;
             {
                 const std::lock_guard lock(m_relaysMutex);
                 if (i >= m_relays.size()) break;
                 path = m_relays[i].statsPath;
+                segment = m_relays[i].segment;
             }
             // Read outside the lock: a slow relay must not hold up snapshots.
-            auto reading = readRelayStats(path, 500);
+            auto reading = segment.empty() ? readRelayStats(path, 500) : readShmStats(segment);
             const std::lock_guard lock(m_relaysMutex);
             m_relays[i].last = std::move(reading);
             m_relays[i].readAtNs = wallClockNs();

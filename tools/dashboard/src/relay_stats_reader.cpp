@@ -2,13 +2,16 @@
 
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 
+#include "alphapulse/transport/shm_transport.hpp"
 #include "alphapulse/transport/unix_socket.hpp"
+#include <nlohmann/json.hpp>
 
 namespace alphapulse::dashboard {
 
@@ -48,6 +51,94 @@ RelayStatsReading readRelayStats(const std::string& statsPath, int timeoutMs) {
     } else {
         out.error = "the answer on " + statsPath + " is not relay stats JSON";
     }
+    return out;
+}
+
+namespace {
+
+std::uint32_t uidOf(std::uint32_t pid) {
+    struct stat st{};
+    return ::stat(("/proc/" + std::to_string(pid)).c_str(), &st) == 0 ? st.st_uid : 0;
+}
+
+relay::RelayStats shmRelayStats(const transport::ShmTransport::Snapshot& shm, const std::string& segment) {
+    using relay::DropReason;
+    relay::RelayStats s;
+    s.domain = std::string(wire::domainName(shm.domain));
+    s.socketPath = "shm:/dev/shm/" + segment;
+    s.framesIn = shm.framesWritten;
+    s.connectionsAccepted = shm.attaches;
+    s.queueMemory = shm.ringBytes;
+    s.queueMemoryLimit = shm.ringBytes;
+    auto drop = [&s](DropReason reason) -> std::uint64_t& { return s.drops[static_cast<std::size_t>(reason)]; };
+    drop(DropReason::OutOfDomain) = shm.rejectedOutOfDomain;
+    drop(DropReason::BadChecksum) = shm.rejectedBadChecksum;
+    drop(DropReason::BadSequence) = shm.rejectedBadSequence;
+    drop(DropReason::SlowConsumer) = shm.readersEvicted;
+    for (const auto& e : shm.endpoints) {
+        relay::ClientStats c;
+        c.fd = static_cast<int>(e.slot);
+        c.pid = e.pid;
+        c.uid = uidOf(e.pid);
+        c.framesIn = e.framesOut;
+        c.framesOut = e.framesIn;
+        c.queuedBytes = e.lagBytes;
+        c.dropped = e.missed;
+        c.subscribed = !e.subscribedAll;
+        s.framesOut += e.framesIn;
+        drop(DropReason::QueueFull) += e.missed;
+        s.clients.push_back(c);
+    }
+    return s;
+}
+
+/// The relay's JSON, plus what only a segment has.
+std::string shmJson(const relay::RelayStats& stats, const transport::ShmTransport::Snapshot& shm,
+                    const std::string& segment) {
+    auto j = nlohmann::ordered_json::parse(stats.toJson());
+    j["transport"] = "shared_memory";
+    std::uint64_t laps = 0;
+    auto& clients = j["clients"];
+    for (std::size_t i = 0; i < shm.endpoints.size() && i < clients.size(); ++i) {
+        const auto& e = shm.endpoints[i];
+        clients[i]["slot"] = e.slot;
+        clients[i]["name"] = e.name;
+        clients[i]["position"] = e.position;
+        clients[i]["lag_bytes"] = e.lagBytes;
+        clients[i]["alive"] = e.alive;
+        clients[i]["reading"] = e.reading;
+        clients[i]["missed"] = e.missed;
+        clients[i]["laps"] = e.laps;
+        laps += e.laps;
+    }
+    j["shm"] = {{"segment", "/dev/shm/" + segment},
+                {"ring_bytes", shm.ringBytes},
+                {"policy", shm.backpressure ? "backpressure" : "drop"},
+                {"published_bytes", shm.published},
+                {"frames_written", shm.framesWritten},
+                {"laps", laps},
+                {"readers_reaped", shm.readersReaped},
+                {"readers_evicted", shm.readersEvicted},
+                {"lock_recoveries", shm.lockRecoveries},
+                {"rejected_malformed_bytes", shm.rejectedMalformedBytes}};
+    return j.dump();
+}
+
+} // namespace
+
+std::optional<std::string> segmentOf(const config::DomainSettings& domain) {
+    if (domain.transport != config::TransportKind::SharedMemory) return std::nullopt;
+    return domain.sharedMemory.name.empty() ? transport::ShmTransport::defaultName(domain.domain)
+                                            : domain.sharedMemory.name;
+}
+
+RelayStatsReading readShmStats(const std::string& segment) {
+    RelayStatsReading out;
+    const auto shm = transport::ShmTransport::inspect(segment, &out.error);
+    if (!shm) return out;
+    out.stats = shmRelayStats(*shm, segment);
+    out.json = shmJson(out.stats, *shm, segment);
+    out.ok = true;
     return out;
 }
 

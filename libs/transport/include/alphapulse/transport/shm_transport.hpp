@@ -34,6 +34,7 @@
 
 #include <bitset>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,7 @@ public:
         std::vector<std::uint8_t> customTypes;      ///< custom types (200-255) also carried
         std::uint32_t mode = 0660;                  ///< exact file mode of a segment this endpoint creates (umask ignored)
         bool prefault = true;                       ///< MAP_POPULATE: no page faults on the hot path
+        std::string clientName;                     ///< shown in the segment's endpoint table (stats), up to 31 bytes
     };
     /// The relay's defaults for `domain`: market data drops without checksums;
     /// signals and system validate checksums with backpressure; execution also
@@ -89,6 +91,34 @@ public:
         std::uint64_t readersReaped = 0;   ///< dead readers' slots this endpoint freed
         std::uint64_t readersEvicted = 0;  ///< slow readers this endpoint evicted
     };
+
+    /// A segment's counters and endpoint table, read without attaching.
+    struct Snapshot {
+        struct Endpoint {
+            std::uint32_t slot = 0;
+            std::uint32_t pid = 0;
+            std::string name;           ///< Options::clientName of the endpoint
+            bool alive = false;         ///< its process still runs (else a dead process's slot, not yet reaped)
+            bool reading = false;       ///< subscribed to something (counts for backpressure)
+            bool subscribedAll = true;  ///< every type
+            std::uint64_t position = 0; ///< next byte position it reads
+            std::uint64_t lagBytes = 0; ///< published - position: what it still has to read (reading only)
+            std::uint64_t framesOut = 0, framesIn = 0, missed = 0, laps = 0;
+        };
+        wire::Domain domain = wire::Domain::MarketData;
+        bool backpressure = false;
+        std::uint64_t ringBytes = 0;
+        std::uint64_t published = 0;     ///< bytes committed to the ring so far
+        std::uint64_t framesWritten = 0; ///< frames committed so far
+        std::uint64_t attaches = 0;      ///< endpoints attached since the segment was initialised
+        std::uint64_t lockRecoveries = 0, readersReaped = 0, readersEvicted = 0;
+        std::uint64_t rejectedOutOfDomain = 0, rejectedBadChecksum = 0, rejectedBadSequence = 0,
+                      rejectedMalformedBytes = 0;
+        std::vector<Endpoint> endpoints; ///< live (and dead, not yet reaped) ones, by slot
+    };
+    /// Reads segment `name` read-only (its mode must let us read it); nullopt
+    /// with `why` when absent, unreadable or not an alphapulse ring.
+    [[nodiscard]] static std::optional<Snapshot> inspect(const std::string& name, std::string* why);
 
     explicit ShmTransport(Options options);
     ~ShmTransport() override;

@@ -3,7 +3,8 @@
 // `alphapulse top` (terminal): one MultiRelayConsumer with a client per
 // configured domain, built by config::makeClient so that every transport
 // works, feeding an Aggregator on its own thread; and a second thread
-// reading each relay's counters from its stats socket.
+// reading each relay's counters from its stats socket (a shared-memory
+// domain's from its segment, in the same shape).
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -55,6 +56,7 @@ private:
         std::string statsPath;
         RelayStatsReading last;
         std::uint64_t readAtNs = 0;
+        std::string segment; ///< shared memory: read from this segment instead of a stats socket
     };
 
     void consume();

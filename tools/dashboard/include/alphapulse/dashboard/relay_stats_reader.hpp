@@ -26,4 +26,22 @@ struct RelayStatsReading {
 /// "<socket>.stats" for domains served by a relay process, nullopt otherwise.
 [[nodiscard]] std::optional<std::string> statsPathOf(const config::DomainSettings& domain);
 
+/// The segment of a shared_memory domain ("alphapulse-<domain>" unless named), nullopt otherwise.
+[[nodiscard]] std::optional<std::string> segmentOf(const config::DomainSettings& domain);
+
+/// A shared-memory domain's counters, read from its segment (there is no
+/// relay process), in a relay's shape: the same JSON (plus "transport" and
+/// an "shm" object, and per client "slot", "name", "position", "lag_bytes",
+/// "alive", "missed", "laps") and the same Prometheus text. Mapping:
+/// frames_in = frames committed to the ring; frames_out = frames delivered
+/// to the endpoints attached now; connections_accepted = attaches since the
+/// segment was initialised; drops out_of_domain / bad_checksum /
+/// bad_sequence = frames producers' checks refused; queue_full = frames
+/// lapped readers missed (Drop policy: a slow reader loses, the others do
+/// not); slow_consumer = readers evicted (Backpressure); the queue memory is
+/// the ring. Per client: fd = its slot, frames_in = frames it sent,
+/// frames_out = frames delivered to it, queued_bytes = its lag, dropped =
+/// frames it missed.
+[[nodiscard]] RelayStatsReading readShmStats(const std::string& segment);
+
 } // namespace alphapulse::dashboard
