@@ -113,9 +113,10 @@ std::unique_ptr<transport::Transport> makeTransport(const Deployment& deployment
 }
 
 std::unique_ptr<client::RelayClient> makeClient(const Deployment& deployment, wire::Domain domain,
-                                                const client::ClientOptions& options) {
+                                                const client::ClientOptions& options, SubscriptionSource source) {
     client::ClientOptions resolved = options;
-    if (const auto* consumer = deployment.consumer(options.name)) {
+    const bool optionsWin = source == SubscriptionSource::Options && options.subscription.has_value();
+    if (const auto* consumer = optionsWin ? nullptr : deployment.consumer(options.name)) {
         const auto it = consumer->subscriptions.find(domain);
         if (it != consumer->subscriptions.end()) resolved.subscription = it->second;
     }

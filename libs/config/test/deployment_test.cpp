@@ -462,3 +462,26 @@ TEST(DeploymentTransport, UnconfiguredAndUnbuiltTransportsAreConfigErrors) {
     const auto d = config::parseDeployment("alphapulse:\n  signals: { transport: nats }\n");
     EXPECT_THROW(static_cast<void>(config::makeTransport(d, Domain::MarketData, "x")), ConfigError);
 }
+
+TEST(DeploymentTransport, ACommandsOwnSubscriptionWinsWhenItSaysSo) {
+    const auto d = config::parseDeployment(R"(
+alphapulse:
+  market_data: { transport: channel, name: md-hub-subscriptions }
+  consumers:
+    tap:
+      market_data: { message_types: [Quote] }
+)");
+    client::ClientOptions options;
+    options.name = "tap";
+    options.subscription = client::typesOf({wire::MessageType::Trade, wire::MessageType::OrderBook}); // --types
+    const auto fromFile = config::makeClient(d, Domain::MarketData, options);
+    ASSERT_TRUE(fromFile->options().subscription.has_value());
+    EXPECT_EQ(fromFile->options().subscription->count(), 1u) << "the file's consumer entry";
+    const auto fromOptions = config::makeClient(d, Domain::MarketData, options, config::SubscriptionSource::Options);
+    ASSERT_TRUE(fromOptions->options().subscription.has_value());
+    EXPECT_EQ(*fromOptions->options().subscription, *options.subscription) << "the command's own";
+    options.subscription.reset(); // no --types: the file decides after all
+    const auto none = config::makeClient(d, Domain::MarketData, options, config::SubscriptionSource::Options);
+    ASSERT_TRUE(none->options().subscription.has_value());
+    EXPECT_EQ(none->options().subscription->count(), 1u);
+}

@@ -154,9 +154,17 @@ struct Deployment {
 [[nodiscard]] std::unique_ptr<transport::Transport> makeTransport(const Deployment& deployment, wire::Domain domain,
                                                                   std::string_view clientName);
 
-/// A RelayClient on that transport, subscribed as the consumer named
-/// `clientName` is configured (options.subscription is kept when it has none).
+/// Whose subscription a client made by makeClient() gets.
+enum class SubscriptionSource : std::uint8_t {
+    File,    ///< the consumers: entry named options.name, else options.subscription
+    Options, ///< options.subscription when it has one (a command's --types, a pure producer), else the file's
+};
+
+/// A RelayClient on that transport, subscribed as `source` says. Transports
+/// that subscribe when they connect (NATS) get that subscription up front,
+/// so they subscribe once, to the right subjects.
 [[nodiscard]] std::unique_ptr<client::RelayClient> makeClient(const Deployment& deployment, wire::Domain domain,
-                                                              const client::ClientOptions& options);
+                                                              const client::ClientOptions& options,
+                                                              SubscriptionSource source = SubscriptionSource::File);
 
 } // namespace alphapulse::config
