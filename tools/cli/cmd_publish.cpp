@@ -147,18 +147,22 @@ struct Session {
     }
 };
 
-std::unique_ptr<transport::Transport> openTransport(const PublishOptions& options, const std::string& name,
-                                                    PublishDomain& domain, std::uint32_t& maxPayload) {
+std::unique_ptr<client::RelayClient> openClient(const PublishOptions& options, const client::ClientOptions& clientOptions,
+                                                PublishDomain& domain, std::uint32_t& maxPayload) {
     if (!options.socket.empty()) {
         domain = PublishDomain::fromRelay(options.socket, options.timeoutMs / 1000.0);
-        return std::make_unique<transport::UnixSocketTransport>(transport::UnixSocketTransport::Options{options.socket});
+        return std::make_unique<client::RelayClient>(
+            std::make_unique<transport::UnixSocketTransport>(transport::UnixSocketTransport::Options{options.socket}),
+            clientOptions);
     }
     const auto deployment = config::loadDeploymentOrDefault(options.config);
     const auto id = config::domainFromName(options.domain);
     const auto& settings = config::requireDomain(deployment, id);
     domain = PublishDomain(id, settings.relay.customTypes);
     maxPayload = settings.relay.maxPayload;
-    return config::makeTransport(deployment, id, name);
+    // Its own empty subscription, never a consumers: entry's: a transport that
+    // subscribes when it connects (NATS) then subscribes to nothing.
+    return config::makeClient(deployment, id, clientOptions, config::SubscriptionSource::Options);
 }
 
 /// Encodes a line and checks its type; the JSON error line on stderr when it cannot be sent.
@@ -322,15 +326,15 @@ int runPublish(const PublishOptions& options) {
     clientOptions.subscription = std::bitset<256>{}; // a pure producer: receive nothing (but the relay's errors)
     PublishDomain domain;
     std::uint32_t maxPayload = wire::header::DEFAULT_MAX_PAYLOAD; // a relay's own, unless the deployment says
-    std::unique_ptr<transport::Transport> transport;
+    installStopSignals(); // before attaching: a signal must find the bus detached on the way out
+    std::unique_ptr<client::RelayClient> connection;
     try {
-        transport = openTransport(options, clientOptions.name, domain, maxPayload);
+        connection = openClient(options, clientOptions, domain, maxPayload);
     } catch (const config::ConfigError& e) {
         std::cerr << COMMAND << ": " << e.what() << '\n';
         return EXIT_USAGE;
     }
-    installStopSignals(); // before attaching: a signal must find the bus detached on the way out
-    client::RelayClient relayClient(std::move(transport), clientOptions);
+    client::RelayClient& relayClient = *connection;
     Session session{relayClient, {}, std::chrono::milliseconds(options.timeoutMs)};
     int status = options.raw ? publishRaw(options, maxPayload, session) : publishLines(options, domain, session);
     if (status == EXIT_NOT_SURE && stopSignal() == 0) return status; // a frame not taken: said already

@@ -61,10 +61,7 @@ std::unique_ptr<client::RelayClient> connectTap(const TapOptions& options, const
     const auto deployment = config::loadDeploymentOrDefault(options.config);
     const auto domain = config::domainFromName(options.domain);
     // --types wins over the file's consumer entry for --name.
-    return clientOptions.subscription
-               ? std::make_unique<client::RelayClient>(config::makeTransport(deployment, domain, clientOptions.name),
-                                                       clientOptions)
-               : config::makeClient(deployment, domain, clientOptions);
+    return config::makeClient(deployment, domain, clientOptions, config::SubscriptionSource::Options);
 }
 
 /// Frames filtered by type leave holes in each source's sequence that are
