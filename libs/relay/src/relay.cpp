@@ -678,6 +678,15 @@ void Relay::Impl::sendErrorOnce(Client& to, RelayError code, std::uint8_t relate
 }
 
 void Relay::Impl::reportRejection(Client& client, DropReason reason, const FrameView& frame) {
+    // Reported once per connection (all but bad sequences): a producer that
+    // floods rejected frames must not cost a message built per frame.
+    const auto once = [&](RelayError code) { return (client.errorCodesSent & (1U << static_cast<unsigned>(code))) != 0; };
+    if ((reason == DropReason::NotAllowed && once(RelayError::NotAllowed)) ||
+        (reason == DropReason::OutOfDomain && once(RelayError::OutOfDomain)) ||
+        (reason == DropReason::BadChecksum && once(RelayError::BadChecksum)) ||
+        (reason == DropReason::NoConsumer && once(RelayError::NoConsumer))) {
+        return;
+    }
     const std::uint8_t type = frame.messageType();
     const std::string typeName = std::to_string(type) + " (" + std::string(wire::messageTypeName(type)) + ")";
     const std::string domain(wire::domainName(m_config.domain));
@@ -891,7 +900,9 @@ void Relay::Impl::closeClient(Client& client, const std::string& why) {
         // A producer that half-closed (publish does, to learn the outcome)
         // still reads: what is queued for it, its Error frames above all, goes
         // out before the close (best effort, never waiting).
-        while (!client.out.empty() && (writeQueued(client) > 0 || errno == EINTR)) {
+        while (!client.out.empty()) {
+            const ssize_t n = writeQueued(client);
+            if (n <= 0 && !(n < 0 && errno == EINTR)) break;
         }
     }
     ::close(client.fd);
