@@ -345,6 +345,18 @@ TEST(DeploymentRefuses, BadRelayPolicyValues) {
                    "deploy.yaml:3", "alphapulse.signals", "circuit_breaker");
     EXPECT_REFUSED("alphapulse:\n  signals:\n    transport: channel\n    max_queue_size: 0\n", "deploy.yaml:4",
                    "max_queue_size");
+    EXPECT_REFUSED("alphapulse:\n  execution:\n    transport: unix_socket\n    max_clients: 0\n", "deploy.yaml:4",
+                   "alphapulse.execution.max_clients", "1 to 1000000");
+    EXPECT_REFUSED("alphapulse:\n  execution:\n    transport: unix_socket\n    max_clients: -3\n", "deploy.yaml:4",
+                   "alphapulse.execution.max_clients", "not a valid value");
+    EXPECT_REFUSED("alphapulse:\n  market_data:\n    transport: tcp\n    address: 127.0.0.1:7001\n"
+                   "    max_total_queue_bytes: 4096\n",
+                   "deploy.yaml:5", "alphapulse.market_data.max_total_queue_bytes", "at least 1048576");
+    const auto ok = config::parseDeployment(
+        "alphapulse:\n  execution:\n    transport: unix_socket\n    max_clients: 8\n    max_total_queue_bytes: 2097152\n");
+    const auto& execution = config::requireDomain(ok, Domain::Execution);
+    EXPECT_EQ(execution.relay.maxClients, 8u);
+    EXPECT_EQ(execution.relay.maxTotalQueueBytes, 2097152u);
 }
 
 TEST(DeploymentRefuses, BadNatsValues) {
