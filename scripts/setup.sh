@@ -19,6 +19,10 @@ PACKAGES=(
   libcpp-httplib-dev                  # the dashboard's web server
   openssl                             # certificates for the NATS TLS test
   chromium                            # the dashboard's browser test (playwright-core from npm, with the machine's Node.js)
+  libzstd-dev                         # optional block compression in capture files
+  tshark                              # the Wireshark dissector's test
+  python3-numpy python3-pandas        # the Python package (python/alphapulse) and its tests
+  python3-pip python3-venv            # pip install ./python, as the README shows
 )
 
 SUDO=""
