@@ -24,4 +24,5 @@ function(alphapulse_add_test name)
     ALPHAPULSE_SHARED_DATA_DIR="${PROJECT_SOURCE_DIR}/../shared/data"
     ALPHAPULSE_REPO_DIR="${PROJECT_SOURCE_DIR}")
   gtest_discover_tests(${name} PROPERTIES LABELS "unit;${ARG_LABELS}" DISCOVERY_TIMEOUT 60)
+  set_property(GLOBAL APPEND PROPERTY ALPHAPULSE_UNIT_TESTS ${name})
 endfunction()

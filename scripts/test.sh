@@ -13,7 +13,7 @@ ctest --test-dir "$ROOT/build" -j "$(nproc)" --output-on-failure --timeout 300
 
 echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 "$ROOT/scripts/build.sh" "$ROOT/build-asan" -DCMAKE_BUILD_TYPE=Debug -DALPHAPULSE_SANITIZE=address,undefined \
-  -DALPHAPULSE_BENCHMARKS=OFF -DALPHAPULSE_INSTALL=OFF
+  -DALPHAPULSE_BENCHMARKS=OFF -DALPHAPULSE_INSTALL=OFF --target unit_tests
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir "$ROOT/build-asan" -j "$(nproc)" --output-on-failure --timeout 600 -L unit
 
