@@ -7,23 +7,23 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 "$ROOT/scripts/setup.sh"
 
-echo "== build and test (RelWithDebInfo)"
+echo "== build and test (RelWithDebInfo) (at ${SECONDS} s)"
 "$ROOT/scripts/build.sh" "$ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
 ctest --test-dir "$ROOT/build" -j "$(nproc)" --output-on-failure --timeout 300
 
-echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (at ${SECONDS} s)"
 "$ROOT/scripts/build.sh" "$ROOT/build-asan" -DCMAKE_BUILD_TYPE=Debug -DALPHAPULSE_SANITIZE=address,undefined \
   -DALPHAPULSE_BENCHMARKS=OFF -DALPHAPULSE_INSTALL=OFF --target unit_tests
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir "$ROOT/build-asan" -j "$(nproc)" --output-on-failure --timeout 600 -L unit
 
-echo "== concurrency tests under ThreadSanitizer"
+echo "== concurrency tests under ThreadSanitizer (at ${SECONDS} s)"
 "$ROOT/scripts/build.sh" "$ROOT/build-tsan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DALPHAPULSE_SANITIZE=thread \
   -DALPHAPULSE_BENCHMARKS=OFF -DALPHAPULSE_INSTALL=OFF --target schema_concurrency_test transport_channel_test transport_shm_ring_test transport_shm_client_test
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
   ctest --test-dir "$ROOT/build-tsan" --output-on-failure --timeout 300 -R "RegistryConcurrency|ChannelTransport|ShmRing|ShmClient"
 
-echo "== fuzz targets (${FUZZ_SECONDS:-15} s each)"
+echo "== fuzz targets (${FUZZ_SECONDS:-15} s each) (at ${SECONDS} s)"
 FUZZ_SECONDS=${FUZZ_SECONDS:-15} "$ROOT/scripts/fuzz.sh"
 
-echo "== the whole suite passed"
+echo "== the whole suite passed (at ${SECONDS} s)"
