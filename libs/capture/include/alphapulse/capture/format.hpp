@@ -106,7 +106,7 @@ enum class ErrorCode : std::uint8_t {
     NotCapture,        ///< the file does not begin with APCAPTR1
     UnsupportedVersion,
     BadFileHeader,     ///< header CRC or header_size wrong
-    BadBlockHeader,    ///< block magic, kind, compression, reserved bytes or header CRC wrong
+    BadBlockHeader,    ///< block magic, kind, compression or header CRC wrong
     BadBlockCrc,       ///< the payload does not match payload_crc
     Truncated,         ///< the file ends inside a block
     BadSize,           ///< a size, count or offset that the block cannot hold

@@ -94,7 +94,7 @@ public:
     /// Every cut or corrupt block met so far (from open() on: cut tails are
     /// found there), one Error each with its file and byte offset.
     [[nodiscard]] const std::vector<Error>& damage() const noexcept;
-    /// The files of the recording, in reading order.
+    /// The files of the recording, in reading order (a snapshot, valid until the next call).
     [[nodiscard]] const std::vector<FileInfo>& files() const noexcept;
     /// The first file's header (domain, start time, host).
     [[nodiscard]] const FileHeader& header() const noexcept;
