@@ -10,6 +10,9 @@ function(alphapulse_add_library name)
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   target_link_libraries(alphapulse_${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS}
                         $<BUILD_INTERFACE:alphapulse_warnings>)
+  # The headers use std::span and concepts: a consumer of the installed target
+  # gets C++20 from the target itself, not from its own settings.
+  target_compile_features(alphapulse_${name} PUBLIC cxx_std_20)
   set_property(GLOBAL APPEND PROPERTY ALPHAPULSE_LIBRARIES alphapulse_${name})
   set_property(GLOBAL APPEND PROPERTY ALPHAPULSE_INCLUDE_DIRS ${CMAKE_CURRENT_SOURCE_DIR}/include)
 endfunction()

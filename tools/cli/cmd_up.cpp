@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "alphapulse/config/deployment.hpp"
+#include "alphapulse/config/installed_file.hpp"
 #include "alphapulse/up/check.hpp"
 #include "alphapulse/up/services_config.hpp"
 #include "alphapulse/up/supervisor.hpp"
@@ -35,7 +36,7 @@ namespace alphapulse::cli {
 namespace {
 
 struct UpOptions {
-    std::string config = ALPHAPULSE_DEFAULT_CONFIG;
+    std::string config = alphapulse::config::installedFile("config/alphapulse.yaml", ALPHAPULSE_DEFAULT_CONFIG);
     double duration = 0; ///< seconds; 0 = until stopped
     std::string runDir;
     bool check = false; ///< validate only; start nothing

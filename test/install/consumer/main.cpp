@@ -1,24 +1,39 @@
-// Builds a Trade frame, reads it back in place, prints its instrument.
+// A program of a user's own against the installed library: builds a Trade
+// frame (wire), checks that the schema registry knows its layout (schema), and
+// writes the Subscribe frame a client would send for it (client).
+#include <alphapulse/client/relay_client.hpp>
+#include <alphapulse/schema/registry.hpp>
 #include <alphapulse/wire.hpp>
 
 #include <array>
 #include <cstdio>
 
 int main() {
-    using namespace alphapulse::wire;
-    std::array<std::uint8_t, TradeLayout::SIZE> buffer{};
-    const auto id = InstrumentId::stock(VenueId::NASDAQ, "AAPL");
-    auto builder = TradeBuilder::into(buffer.data(), buffer.size());
+    using namespace alphapulse;
+    std::array<std::uint8_t, wire::TradeLayout::SIZE> buffer{};
+    const auto id = wire::InstrumentId::stock(wire::VenueId::NASDAQ, "AAPL");
+    auto builder = wire::TradeBuilder::into(buffer.data(), buffer.size());
     if (!id || !builder) return 1;
     auto trade = *builder;
-    trade.source(SourceType::AlpacaCollector).sequence(1).timestamp(1);
-    trade.instrument_id(*id).price(189 * PRICE_SCALE).volume(100).side(static_cast<std::uint8_t>(Side::Buy));
+    trade.source(wire::SourceType::AlpacaCollector).sequence(1).timestamp(1);
+    trade.instrument_id(*id).price(189 * wire::PRICE_SCALE).volume(100)
+        .side(static_cast<std::uint8_t>(wire::Side::Buy));
     trade.finish();
-    const auto view = TradeView::parse(buffer.data(), buffer.size(), /*verifyChecksum=*/true);
+    const auto view = wire::TradeView::parse(buffer.data(), buffer.size(), /*verifyChecksum=*/true);
     if (!view) {
-        std::printf("refused: %s\n", errorName(view.error()).data());
+        std::printf("refused: %s\n", wire::errorName(view.error()).data());
         return 1;
     }
-    std::printf("%s %lld\n", view->instrument_id().text().c_str(), static_cast<long long>(view->price()));
-    return view->instrument_id().text() == "NASDAQ Stock AAPL" ? 0 : 1;
+
+    const schema::SchemaRegistry registry;
+    const auto* layout = registry.find(static_cast<std::uint8_t>(wire::MessageType::Trade), 1);
+
+    std::array<std::uint8_t, wire::SubscribeLayout::SIZE> subscribe{};
+    client::buildSubscribe(subscribe.data(), client::typesOf({wire::MessageType::Trade}));
+    const bool subscribeOk = wire::FrameView(subscribe.data(), subscribe.size()).checksumMatches();
+
+    std::printf("%s %lld, layout %s, subscribe %s\n", view->instrument_id().text().c_str(),
+                static_cast<long long>(view->price()), layout != nullptr ? "known" : "unknown",
+                subscribeOk ? "ok" : "bad");
+    return view->instrument_id().text() == "NASDAQ Stock AAPL" && layout != nullptr && subscribeOk ? 0 : 1;
 }
