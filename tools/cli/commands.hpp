@@ -10,6 +10,7 @@ namespace alphapulse::cli {
 
 void addDecodeCommand(CLI::App& app);  ///< cmd_decode.cpp: frames -> JSON Lines
 void addEncodeCommand(CLI::App& app);  ///< cmd_encode.cpp: JSON Lines -> frames
+void addExportPcapCommand(CLI::App& app); ///< cmd_export_pcap.cpp: a capture to pcap for Wireshark
 void addIdCommand(CLI::App& app);      ///< cmd_id.cpp: InstrumentIds to and from text and hex
 void addVersionCommand(CLI::App& app); ///< cmd_version.cpp
 void addRelayCommand(CLI::App& app);   ///< cmd_relay.cpp: run one domain's relay

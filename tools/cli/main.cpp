@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", std::string("alphapulse ") + ALPHAPULSE_VERSION);
     alphapulse::cli::addDecodeCommand(app);
     alphapulse::cli::addEncodeCommand(app);
+    alphapulse::cli::addExportPcapCommand(app);
     alphapulse::cli::addIdCommand(app);
     alphapulse::cli::addVersionCommand(app);
     alphapulse::cli::addReplayCommand(app);
