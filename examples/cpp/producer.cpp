@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
         auto trade = *wire::TradeBuilder::into(frame.data(), frame.size());
         trade.source(wire::SourceType::AlpacaCollector).sequence(i)
             .timestamp(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count());
-        trade.instrument_id(*aapl).price(price).volume(100).side(static_cast<std::uint8_t>(wire::Side::Buy));
+        trade.instrument_id(*aapl).price(price).volume(100).side(wire::Side::Buy);
         trade.finish(); // the checksum
         // Waits out backpressure and reconnections, up to a second per frame.
         if (!bus->publishBlocking(frame, std::chrono::seconds(1))) {

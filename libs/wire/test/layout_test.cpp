@@ -782,3 +782,26 @@ TEST(LayoutBytes, BuilderIntoZeroFillsTheFixedPartOnly) {
     for (std::size_t i = 32; i < 64; ++i) EXPECT_EQ(buf[i], 0) << "byte " << i;
     for (std::size_t i = 64; i < 70; ++i) EXPECT_EQ(buf[i], 0xAB) << "byte " << i;
 }
+
+// Enumeration fields take their own enumeration, and no other.
+template <typename Builder, typename E>
+concept CanSetSide = requires(Builder builder, E value) { builder.side(value); };
+template <typename Builder, typename E>
+concept CanSetOrderType = requires(Builder builder, E value) { builder.order_type(value); };
+static_assert(CanSetSide<TradeBuilder&, Side>);
+static_assert(!CanSetSide<TradeBuilder&, OrderType>);
+static_assert(CanSetSide<TradeBuilder&, std::uint8_t>, "the raw setter stays, for numbers a newer peer defined");
+static_assert(CanSetOrderType<OrderRequestBuilder&, OrderType>);
+static_assert(!CanSetOrderType<OrderRequestBuilder&, TimeInForce>);
+
+TEST(Layout, TypedEnumSettersWriteTheEnumerationsNumber) {
+    std::array<std::uint8_t, OrderRequestLayout::SIZE> buffer{};
+    auto order = *OrderRequestBuilder::into(buffer.data(), buffer.size());
+    order.side(Side::Sell).order_type(OrderType::StopLimit).time_in_force(TimeInForce::FillOrKill);
+    order.finish();
+    const auto view = OrderRequestView::parse(buffer.data(), buffer.size());
+    ASSERT_TRUE(view);
+    EXPECT_EQ(view->side(), 2);
+    EXPECT_EQ(view->order_type(), 4);
+    EXPECT_EQ(view->time_in_force(), 4);
+}

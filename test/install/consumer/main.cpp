@@ -17,7 +17,7 @@ int main() {
     auto trade = *builder;
     trade.source(wire::SourceType::AlpacaCollector).sequence(1).timestamp(1);
     trade.instrument_id(*id).price(189 * wire::PRICE_SCALE).volume(100)
-        .side(static_cast<std::uint8_t>(wire::Side::Buy));
+        .side(wire::Side::Buy);
     trade.finish();
     const auto view = wire::TradeView::parse(buffer.data(), buffer.size(), /*verifyChecksum=*/true);
     if (!view) {

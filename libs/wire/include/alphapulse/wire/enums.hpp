@@ -6,6 +6,8 @@
 #include <string_view>
 
 #include "alphapulse/wire/field.hpp"
+#include "alphapulse/wire/message_type.hpp"
+#include "alphapulse/wire/venue.hpp"
 
 namespace alphapulse::wire {
 
@@ -23,6 +25,21 @@ enum class ExecType : std::uint8_t {
 enum class Liquidity : std::uint8_t { Maker = 1, Taker = 2 };
 enum class VenueStatus : std::uint8_t { Open = 1, Halted = 2, Closed = 3, Maintenance = 4, PreOpen = 5 };
 enum class Severity : std::uint8_t { Info = 1, Warning = 2, Error = 3, Critical = 4 };
+
+// Which enumeration each EnumKind field holds: `.side(Side::Buy)` compiles,
+// `.side(OrderType::Limit)` does not (the raw-number setter stays, for
+// numbers a newer peer defined).
+template <> struct EnumTypeOf<EnumKind::Venue> { using type = VenueId; };
+template <> struct EnumTypeOf<EnumKind::Side> { using type = Side; };
+template <> struct EnumTypeOf<EnumKind::OrderType> { using type = OrderType; };
+template <> struct EnumTypeOf<EnumKind::TimeInForce> { using type = TimeInForce; };
+template <> struct EnumTypeOf<EnumKind::OrderStatus> { using type = OrderStatus; };
+template <> struct EnumTypeOf<EnumKind::ExecType> { using type = ExecType; };
+template <> struct EnumTypeOf<EnumKind::Liquidity> { using type = Liquidity; };
+template <> struct EnumTypeOf<EnumKind::VenueStatus> { using type = VenueStatus; };
+template <> struct EnumTypeOf<EnumKind::Severity> { using type = Severity; };
+template <> struct EnumTypeOf<EnumKind::MessageType> { using type = MessageType; };
+template <> struct EnumTypeOf<EnumKind::Domain> { using type = Domain; };
 
 /// Name of a value ("Buy"), or empty when the number is not defined.
 [[nodiscard]] std::string_view enumValueName(EnumKind kind, std::uint64_t value) noexcept;

@@ -32,6 +32,13 @@ enum class EnumKind : std::uint8_t {
     VenueStatus, Severity, MessageType, Domain,
 };
 
+/// The C++ enumeration of an EnumKind (Side for EnumKind::Side, ...), for the
+/// builders' typed setters; specialised in enums.hpp (void: no enumeration).
+template <EnumKind E>
+struct EnumTypeOf {
+    using type = void;
+};
+
 struct FieldDescriptor {
     std::string_view name;
     std::uint16_t offset; ///< from the start of the frame (the header is at 0)

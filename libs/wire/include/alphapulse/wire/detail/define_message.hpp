@@ -10,10 +10,12 @@
 // Keeping this in one place is what guarantees that offsets, accessors,
 // JSON and documentation can never disagree.
 #include <array>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
+#include <type_traits>
 
 #include "alphapulse/wire/error.hpp"
 #include "alphapulse/wire/field.hpp"
@@ -60,6 +62,10 @@ constexpr bool anyText(const std::array<FieldDescriptor, N>& fields) {
     return false;
 }
 
+/// A field of `Field`'s type holds enumeration E (EnumTypeOf, enums.hpp).
+template <typename Field, typename E>
+concept TypedEnumOf = std::is_enum_v<E> && std::same_as<E, typename EnumTypeOf<Field::ENUM>::type>;
+
 } // namespace alphapulse::wire::detail
 
 #define ALPHAPULSE_FIELD_ENUM(name, type) name,
@@ -76,6 +82,12 @@ constexpr bool anyText(const std::array<FieldDescriptor, N>& fields) {
 #define ALPHAPULSE_FIELD_SET(name, type)                                   \
     Self& name(type::Value value) noexcept {                               \
         type::store(m_data + Layout::OFFSET_##name, value);                \
+        return *this;                                                      \
+    }                                                                      \
+    template <typename E>                                                  \
+        requires ::alphapulse::wire::detail::TypedEnumOf<type, E>          \
+    Self& name(E value) noexcept {                                         \
+        type::store(m_data + Layout::OFFSET_##name, static_cast<type::Value>(value)); \
         return *this;                                                      \
     }
 
