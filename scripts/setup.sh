@@ -23,6 +23,7 @@ PACKAGES=(
   tshark                              # the Wireshark dissector's test
   python3-numpy python3-pandas        # the Python package (python/alphapulse) and its tests
   python3-pip python3-venv            # pip install ./python, as the README shows
+  python3-yaml python3-setuptools     # the Python package: deployment files, pip install --no-build-isolation
 )
 
 SUDO=""

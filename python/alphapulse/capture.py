@@ -1,0 +1,412 @@
+"""Capture files (`.apcap`, PROTOCOL.md section 13): read into per-type numpy arrays, and write.
+
+    cap = read_capture("recordings/market_data/")      # a file, or a directory in file_index order
+    cap["Trade"]["price"]                               # every Trade of the recording, int64
+    cap.receive_times["Trade"]                          # when the recorder received each one (ns)
+    cap.to_pandas("Quote")                              # readable instruments, float prices, datetimes
+    cap.torn                                            # [(file, byte offset, why)] where a file was cut
+
+Reading walks block headers only: each frames block's columns (receive times, offsets) locate its
+frames, so no Python runs per frame. Block CRCs are checked (ISA-L's CRC through ctypes when
+present); frame checksums too with verify=True (vectorised, slower). A block whose header or
+payload does not check, or that the file ends inside, ends that file: everything before it is kept
+and `torn` says where (a recorder that crashed mid-write).
+"""
+import ctypes
+import ctypes.util
+import mmap
+import os
+import socket
+import struct
+import time
+import zlib
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import numpy as np
+
+from . import _crc
+from .wire import (HEADER_SIZE, MAGIC, DOMAINS, TypeMap, VariableFrames, WireError, _u32_at, frame_offsets,
+                   group_frames, layout)
+
+FILE_MAGIC = b"APCAPTR1"
+BLOCK_MAGIC = b"APBK"
+FILE_VERSION = 1
+FILE_HEADER = struct.Struct("<8sHBBIQQ64s28xI")   # 128 bytes
+BLOCK_HEADER = struct.Struct("<4sBBHIIII4xI")      # 32 bytes
+INDEX_ENTRY = struct.Struct("<QQQQIH10x")          # 48 bytes
+SOURCE_RANGE = struct.Struct("<B7xQQ")             # 24 bytes
+KIND_FRAMES, KIND_INDEX = 1, 2
+MAX_RAW_SIZE = 64 << 20
+DOMAIN_NUMBERS = {**DOMAINS, "mixed": 0}
+
+
+class CaptureError(ValueError):
+    """A file that is not a capture, or one this reader cannot read (names the file and offset)."""
+
+
+def _zstd():
+    for name in ("libzstd.so.1", ctypes.util.find_library("zstd")):
+        if not name:
+            continue
+        try:
+            lib = ctypes.CDLL(name)
+        except OSError:
+            continue
+        lib.ZSTD_decompress.restype = ctypes.c_size_t
+        lib.ZSTD_decompress.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_size_t]
+        lib.ZSTD_compress.restype = ctypes.c_size_t
+        lib.ZSTD_compress.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+        lib.ZSTD_compressBound.restype = ctypes.c_size_t
+        lib.ZSTD_compressBound.argtypes = [ctypes.c_size_t]
+        lib.ZSTD_isError.restype = ctypes.c_uint
+        lib.ZSTD_isError.argtypes = [ctypes.c_size_t]
+        return lib
+    return None
+
+
+_ZSTD = _zstd()
+
+
+def _decompress(stored: np.ndarray, raw_size: int) -> np.ndarray:
+    if _ZSTD is None:
+        raise CaptureError("a zstd-compressed block, and libzstd (libzstd1) is not installed")
+    out = np.empty(raw_size, np.uint8)
+    src = np.ascontiguousarray(stored)
+    got = _ZSTD.ZSTD_decompress(out.ctypes.data, raw_size, src.ctypes.data, src.nbytes)
+    if _ZSTD.ZSTD_isError(got) or got != raw_size:
+        raise ValueError("the zstd frame does not decompress to raw_size bytes")
+    return out
+
+
+def _compress(raw: bytes, level: int = 3) -> bytes:
+    if _ZSTD is None:
+        raise CaptureError("compression needs libzstd (libzstd1)")
+    bound = _ZSTD.ZSTD_compressBound(len(raw))
+    out = ctypes.create_string_buffer(bound)
+    got = _ZSTD.ZSTD_compress(out, bound, raw, len(raw), level)
+    if _ZSTD.ZSTD_isError(got):
+        raise CaptureError("zstd compression failed")
+    return out.raw[:got]
+
+
+def _pad8(n: int) -> int:
+    return (n + 7) & ~7
+
+
+class FileInfo:
+    """A capture file's header fields and what reading it found."""
+
+    def __init__(self, path, domain, flags, header_size, start_time, file_index, host):
+        self.path, self.domain, self.flags = path, domain, flags
+        self.header_size, self.start_time, self.file_index, self.host = header_size, start_time, file_index, host
+        self.frames = 0
+        self.blocks = 0
+        self.end = header_size  # byte after the last good block
+        self.torn: Optional[str] = None
+
+    def __repr__(self):
+        return (f"FileInfo({self.path}, domain {self.domain}, index {self.file_index}, {self.frames} frames, "
+                f"{self.blocks} blocks" + (f", torn at {self.end}: {self.torn}" if self.torn else "") + ")")
+
+
+def read_header(raw, path="capture") -> FileInfo:
+    if len(raw) < FILE_HEADER.size:
+        raise CaptureError(f"{path}: {len(raw)} bytes, shorter than the 128-byte capture header")
+    magic, version, domain, flags, header_size, start, index, host, crc = FILE_HEADER.unpack_from(raw)
+    if magic != FILE_MAGIC:
+        raise CaptureError(f"{path}: not a capture file (magic {magic!r}, expected {FILE_MAGIC!r})")
+    if version != FILE_VERSION:
+        raise CaptureError(f"{path}: capture version {version}, this reader knows {FILE_VERSION}")
+    if zlib.crc32(bytes(raw[:124])) != crc:
+        raise CaptureError(f"{path}: the file header's CRC does not match (a damaged file)")
+    if header_size < FILE_HEADER.size or header_size % 8:
+        raise CaptureError(f"{path}: header_size {header_size} is not a multiple of 8 from 128")
+    return FileInfo(str(path), domain, flags, header_size, start, index, host.split(b"\0", 1)[0].decode("utf-8", "replace"))
+
+
+class _Segment:
+    """Frames of one memory area: positions of frames in `u8` and their receive times."""
+
+    def __init__(self, u8, positions, times):
+        self.u8, self.positions, self.times = u8, positions, times
+
+
+def _scan_file(path: str, info: FileInfo, u8: np.ndarray) -> List[_Segment]:
+    """Walks a file's blocks; stops at the first that does not check (recorded in `info`)."""
+    n = len(u8)
+    pos = info.header_size
+    plain_pos: List[np.ndarray] = []
+    plain_times: List[np.ndarray] = []
+    segments: List[_Segment] = []
+    while pos < n:
+        if pos + BLOCK_HEADER.size > n:
+            info.torn = f"the file ends inside a block header ({n - pos} of 32 bytes)"
+            break
+        head = u8[pos:pos + BLOCK_HEADER.size].tobytes()
+        magic, kind, compression, _r, stored, raw_size, count, payload_crc, header_crc = BLOCK_HEADER.unpack(head)
+        if magic != BLOCK_MAGIC or zlib.crc32(head[:28]) != header_crc:
+            info.torn = "a block header that does not check (magic or CRC)"
+            break
+        start = pos + BLOCK_HEADER.size
+        if start + stored > n:
+            info.torn = f"the file ends inside a block ({n - start} of {stored} payload bytes)"
+            break
+        stored_bytes = u8[start:start + stored]
+        if _crc.crc32(stored_bytes) != payload_crc:
+            info.torn = "a block payload whose CRC does not match"
+            break
+        if kind == KIND_FRAMES:
+            try:
+                if compression == 1:
+                    raw = _decompress(stored_bytes, raw_size)
+                    base = 0
+                elif compression == 0 and raw_size == stored:
+                    raw, base = u8, start
+                else:
+                    raise ValueError(f"compression {compression}, raw_size {raw_size}, stored_size {stored}")
+                positions, times = _block_frames(raw, base, raw_size, count)
+            except ValueError as e:
+                info.torn = f"a frames block that cannot be read: {e}"
+                break
+            if raw is u8:
+                plain_pos.append(positions)
+                plain_times.append(times)
+            else:
+                segments.append(_Segment(raw, positions, times))
+            info.frames += count
+        info.blocks += 1
+        pos = start + _pad8(stored)
+        info.end = min(pos, n)
+    if plain_pos:
+        segments.insert(0, _Segment(u8, np.concatenate(plain_pos), np.concatenate(plain_times)))
+    return segments
+
+
+def _block_frames(raw: np.ndarray, base: int, raw_size: int, count: int):
+    """A frames block's columns (8.count receive times, 4.count offsets, padding, frames)."""
+    if count < 1 or raw_size > MAX_RAW_SIZE:
+        raise ValueError(f"count {count}, raw_size {raw_size}")
+    frames_start = 12 * count + (4 if count % 2 else 0)
+    if frames_start + HEADER_SIZE * count > raw_size:
+        raise ValueError(f"{count} frames do not fit in {raw_size} bytes")
+    times = raw[base:base + 8 * count].view("<u8")
+    offsets = raw[base + 8 * count:base + 12 * count].view("<u4").astype(np.int64)
+    positions = offsets + (base + frames_start)
+    frames_end = base + raw_size
+    if np.any(positions + HEADER_SIZE > frames_end) or np.any(np.diff(offsets) < HEADER_SIZE):
+        raise ValueError("a frame offset outside the block or out of order")
+    sizes = _u32_at(raw, positions + 8).astype(np.int64) + HEADER_SIZE
+    if np.any(positions + sizes > frames_end) or np.any(positions[:-1] + sizes[:-1] > positions[1:]):
+        raise ValueError("a frame that runs past its block or into the next frame")
+    if np.any(_u32_at(raw, positions) != MAGIC):
+        raise ValueError("a frame without the magic where the offsets column points")
+    return positions, times
+
+
+def capture_files(path) -> List[Path]:
+    """The files of a recording: `path` itself, or a directory's *.apcap in file_index order."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such capture file or directory")
+    if path.is_file():
+        return [path]
+    files = []
+    for f in path.glob("*.apcap"):
+        with open(f, "rb") as fh:
+            files.append((read_header(fh.read(FILE_HEADER.size), f).file_index, f.name, f))
+    if not files:
+        raise CaptureError(f"{path}: a directory without .apcap files")
+    return [f for _i, _n, f in sorted(files)]
+
+
+class Capture(TypeMap):
+    """What read_capture() read: per message type name, a structured array of the frames (fixed-size
+    types) or VariableFrames (OrderBook, discovery, DeFiSignal, opaque), in receive order, and their
+    receive times. `files` has each file's header and where it ended; `torn` the cut files."""
+
+    def __init__(self):
+        self.arrays: Dict[str, object] = {}
+        self.receive_times: Dict[str, np.ndarray] = {}
+        self.files: List[FileInfo] = []
+        self.skipped: List[tuple] = []
+        self._maps = []
+
+    @property
+    def torn(self):
+        return [(f.path, f.end, f.torn) for f in self.files if f.torn]
+
+    @property
+    def frame_count(self) -> int:
+        return sum(len(a) for a in self.arrays.values())
+
+    def to_pandas(self, name=None, *, decimals: bool = False):
+        """A DataFrame of one type (or {name: DataFrame} for every type): a receive_time column,
+        the header's, then the fields (see alphapulse.tables.to_pandas)."""
+        from .tables import to_pandas
+        if name is None:
+            return {n: self.to_pandas(n, decimals=decimals) for n in self.arrays}
+        name = name if name in self.arrays else layout(name).name
+        return to_pandas(self.arrays[name], receive_time=self.receive_times[name], decimals=decimals)
+
+    def __repr__(self):
+        torn = f", torn: {self.torn}" if self.torn else ""
+        return f"Capture({len(self.files)} files, {self.frame_count} frames: {self.counts()}{torn})"
+
+
+def read_capture(path, *, verify: bool = False, types=None, errors: str = "skip") -> Capture:
+    """Reads a capture file or a recording's directory into per-type numpy arrays.
+
+    verify: also check every frame's own checksum (blocks are always CRC-checked). types: only
+    these message types (names or numbers). errors: "skip" keeps going past refused frames (listed
+    in `skipped` as (file, offset, reason)), "raise" raises WireError.
+    """
+    cap = Capture()
+    wanted = None if types is None else [layout(t).type for t in types]
+    parts: Dict[str, list] = {}
+    for f in capture_files(path):
+        size = os.path.getsize(f)
+        with open(f, "rb") as fh:
+            mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        u8 = np.frombuffer(mm, np.uint8)
+        info = read_header(u8[:FILE_HEADER.size], f)
+        cap.files.append(info)
+        cap._maps.append(mm)
+        for seg in _scan_file(str(f), info, u8):
+            frames = group_frames(seg.u8, seg.positions, verify=verify, errors=errors, types=wanted)
+            cap.skipped.extend((str(f), off, why) for off, why in frames.skipped)
+            for name, arr in frames.items():
+                parts.setdefault(name, []).append((arr, seg.times[frames.indices[name]]))
+    for name, pieces in parts.items():
+        arrays = [a for a, _t in pieces]
+        if isinstance(arrays[0], VariableFrames):
+            cap.arrays[name] = arrays[0] if len(arrays) == 1 else _join_variable(arrays)
+        else:
+            cap.arrays[name] = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+        cap.receive_times[name] = np.concatenate([t for _a, t in pieces])
+    return cap
+
+
+def _join_variable(parts: List[VariableFrames]) -> VariableFrames:
+    """Variable frames from several areas copied into one buffer."""
+    chunks, offsets, sizes, at = [], [], [], 0
+    for p in parts:
+        for frame in p.frames():
+            chunks.append(bytes(frame))
+            offsets.append(at)
+            sizes.append(len(frame))
+            at += len(frame)
+    buf = np.frombuffer(b"".join(chunks), np.uint8)
+    return VariableFrames(parts[0].layout, buf, np.array(offsets, np.int64), np.array(sizes, np.int64))
+
+
+class CaptureWriter:
+    """Writes a capture file exactly as section 13 says (for tools, tests and exports).
+
+    A frames block is closed at `max_frames` frames or `max_bytes` raw bytes, or by flush(); an
+    index block follows every `index_every` frames blocks and close(). compress=True stores
+    frames blocks as zstd frames (needs libzstd). With append=True an existing file is reopened:
+    cut at its first bad block (a torn tail), then continued.
+    """
+
+    def __init__(self, path, domain="mixed", *, host: Optional[str] = None, start_time: Optional[int] = None,
+                 file_index: int = 0, max_frames: int = 4096, max_bytes: int = 1 << 20, index_every: int = 16,
+                 compress: bool = False, append: bool = False):
+        self.path = str(path)
+        self.max_frames, self.max_bytes, self.index_every, self.compress = max_frames, max_bytes, index_every, compress
+        self._frames: List[bytes] = []
+        self._times: List[int] = []
+        self._raw_bytes = 0
+        self._pending_index: List[bytes] = []
+        self._frame_index = 0
+        if append and os.path.exists(self.path) and os.path.getsize(self.path) > 0:
+            with open(self.path, "rb") as fh:
+                data = fh.read()
+            info = read_header(data, self.path)
+            u8 = np.frombuffer(data, np.uint8)
+            _scan_file(self.path, info, u8)
+            self._file = open(self.path, "r+b")
+            self._file.truncate(info.end)
+            self._file.seek(info.end)
+            self._frame_index = info.frames
+            self.domain = info.domain
+            return
+        self.domain = domain if isinstance(domain, int) else DOMAIN_NUMBERS[domain]
+        self._file = open(self.path, "wb")
+        head = bytearray(FILE_HEADER.pack(FILE_MAGIC, FILE_VERSION, self.domain, 1 if compress else 0,
+                                          FILE_HEADER.size, time.time_ns() if start_time is None else start_time,
+                                          file_index, (host or socket.gethostname()).encode("utf-8")[:64], 0))
+        struct.pack_into("<I", head, 124, zlib.crc32(bytes(head[:124])))
+        self._file.write(head)
+
+    def write(self, frame, receive_time: Optional[int] = None):
+        """Appends one whole frame (as received: it is not checked)."""
+        frame = bytes(frame)
+        if self._frames and (len(self._frames) >= self.max_frames or self._raw_bytes + len(frame) > self.max_bytes):
+            self.flush()
+        self._frames.append(frame)
+        self._times.append(time.time_ns() if receive_time is None else int(receive_time))
+        self._raw_bytes += 12 + _pad8(len(frame))
+
+    def write_frames(self, buffer, receive_times=None):
+        """Appends back-to-back frames (e.g. a recv buffer); receive_times: one per frame, or now."""
+        u8 = np.frombuffer(buffer, np.uint8)
+        offsets, end, error = frame_offsets(u8)
+        if error is not None:
+            raise WireError("truncated" if isinstance(error, tuple) else error.reason, "the frames do not end whole", end)
+        bounds = np.append(offsets, end).tolist()
+        now = time.time_ns()
+        for i in range(len(offsets)):
+            self.write(u8[bounds[i]:bounds[i + 1]].tobytes(), now if receive_times is None else receive_times[i])
+
+    def flush(self):
+        """Writes the open frames block (and an index block after every `index_every`)."""
+        if not self._frames:
+            return
+        count = len(self._frames)
+        offsets, at = [], 0
+        for f in self._frames:
+            offsets.append(at)
+            at += _pad8(len(f))
+        parts = [np.array(self._times, "<u8").tobytes(), np.array(offsets, "<u4").tobytes(), bytes(4 if count % 2 else 0)]
+        parts += [f + bytes(_pad8(len(f)) - len(f)) for f in self._frames]
+        raw = b"".join(parts)
+        block_at = self._file.tell()
+        self._write_block(KIND_FRAMES, raw, count, compress=self.compress)
+        entry = INDEX_ENTRY.pack(block_at, self._times[0], self._times[-1], self._frame_index, count, 0)
+        ranges: Dict[int, list] = {}
+        for f in self._frames:
+            source, sequence = f[6], struct.unpack_from("<Q", f, 12)[0]
+            lo_hi = ranges.setdefault(source, [sequence, sequence])
+            lo_hi[0], lo_hi[1] = min(lo_hi[0], sequence), max(lo_hi[1], sequence)
+        entry = entry[:36] + struct.pack("<H", len(ranges)) + entry[38:]
+        entry += b"".join(SOURCE_RANGE.pack(s, lo, hi) for s, (lo, hi) in sorted(ranges.items()))
+        self._pending_index.append(entry)
+        self._frame_index += count
+        self._frames, self._times, self._raw_bytes = [], [], 0
+        if len(self._pending_index) >= self.index_every:
+            self._write_index()
+        self._file.flush()
+
+    def _write_block(self, kind: int, raw: bytes, count: int, compress: bool = False):
+        stored = _compress(raw) if compress else raw
+        head = bytearray(BLOCK_HEADER.pack(BLOCK_MAGIC, kind, 1 if compress else 0, 0, len(stored), len(raw), count,
+                                           zlib.crc32(stored), 0))
+        struct.pack_into("<I", head, 28, zlib.crc32(bytes(head[:28])))
+        self._file.write(bytes(head) + stored + bytes(_pad8(len(stored)) - len(stored)))
+
+    def _write_index(self):
+        if self._pending_index:
+            self._write_block(KIND_INDEX, b"".join(self._pending_index), len(self._pending_index))
+            self._pending_index = []
+
+    def close(self):
+        self.flush()
+        self._write_index()
+        self._file.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
