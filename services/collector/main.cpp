@@ -146,11 +146,10 @@ int runCollector(const Options& options) {
         if (!service::stopRequested()) ++passes;
     } while (options.loop && !service::stopRequested());
 
-    // Hand over what is still queued before going (the relay may be busy).
-    const auto deadline = Clock::now() + std::chrono::seconds(2);
-    while (marketData->transport().pendingBytes() > 0 && Clock::now() < deadline) {
-        marketData->flush();
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    // Hand over what is still queued before going (the relay may be busy, or
+    // restarting: frames buffered while disconnected count too), at most 2 s.
+    if (!marketData->close(std::chrono::seconds(2))) {
+        std::fprintf(stderr, "%s: frames still queued after 2 s were not handed over\n", options.common.name.c_str());
     }
     stats.print();
     return 0;

@@ -31,7 +31,32 @@ RelayClient::RelayClient(std::unique_ptr<transport::Transport> transport, Client
 }
 
 RelayClient::~RelayClient() {
-    if (m_transport->connected()) m_transport->flush();
+    if (!m_closed) close(m_options.closeTimeout);
+}
+
+bool RelayClient::drain(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        // Frames a broken connection left behind count too (they go first).
+        if (!m_transport->connected()) recoverUnsent();
+        if (m_buffered.empty() && m_transport->pendingBytes() == 0) return true;
+        flush();
+        if (m_buffered.empty() && m_transport->pendingBytes() == 0) return true;
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= deadline || m_closed) return false;
+        // A flusher thread or a full socket: let either make progress. Short
+        // sleeps, not a poll for POLLOUT, which is true while the flusher works.
+        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(deadline - now,
+                                                                                  std::chrono::microseconds(200)));
+    }
+}
+
+bool RelayClient::close(std::chrono::milliseconds timeout) {
+    if (m_closed) return m_buffered.empty();
+    const bool drained = drain(timeout);
+    m_transport->close();
+    m_closed = true;
+    return drained;
 }
 
 void RelayClient::onGap(std::function<void(std::uint8_t, std::uint64_t, std::uint64_t)> callback) {
@@ -59,6 +84,7 @@ void RelayClient::recoverUnsent() {
 
 bool RelayClient::ensureConnected() {
     if (m_transport->connected()) return true;
+    if (m_closed) return false;
     recoverUnsent();
     const auto now = std::chrono::steady_clock::now();
     if (now < m_nextAttempt) return false;
@@ -85,6 +111,7 @@ bool RelayClient::ensureConnected() {
 }
 
 SendStatus RelayClient::publish(std::span<const std::uint8_t> frames) {
+    if (m_closed) return SendStatus::Closed;
     if (ensureConnected() && m_buffered.empty()) {
         const auto status = m_transport->send(frames);
         if (status == SendStatus::Ok) {
@@ -109,8 +136,9 @@ SendStatus RelayClient::publish(std::span<const std::uint8_t> frames) {
 bool RelayClient::publishBlocking(std::span<const std::uint8_t> frames, std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
-        if (publish(frames) == SendStatus::Ok) return true;
-        if (std::chrono::steady_clock::now() >= deadline) return false;
+        const auto status = publish(frames);
+        if (status == SendStatus::Ok) return true;
+        if (std::chrono::steady_clock::now() >= deadline || m_closed) return false;
         m_transport->flush();
         std::this_thread::sleep_for(std::chrono::microseconds(50));
     }

@@ -35,6 +35,9 @@ TEST(RelayClientRecovery, FramesTheBrokenConnectionNeverDeliveredAreSentAgainInO
 
     transport::UnixSocketTransport::Options options{path};
     options.socketBufferBytes = 4096; // the kernel holds little: most stays in the client
+    // Immediate: the publish right after the break meets it synchronously (batching
+    // notices it on its flusher; batching_test covers that path).
+    options.writeMode = transport::WriteMode::Immediate;
     client::ClientOptions clientOptions;
     clientOptions.subscription = std::bitset<256>{};
     clientOptions.initialBackoff = std::chrono::milliseconds(0);

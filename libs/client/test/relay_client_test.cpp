@@ -68,6 +68,7 @@ TEST(RelayClient, BuffersWhileDisconnectedWithinItsBoundThenSendsInOrder) {
     ClientOptions options;
     options.maxBufferedBytes = 3 * wire::TradeLayout::SIZE;
     options.initialBackoff = std::chrono::milliseconds(0);
+    options.closeTimeout = std::chrono::milliseconds(0); // `offline` never connects: nothing to wait for
     auto producer = clientOn(hub, options);
     producer->transport().close(); // the bus went away
     // The first publish reconnects at once (back-off 0): make it stay down by

@@ -30,8 +30,8 @@ const std::vector<std::string> TOP_KEYS{"runtime_dir", "transport",   "deploymen
                                         "bridge"};
 
 const std::vector<std::string>& transportKeys(TransportKind kind) {
-    static const std::vector<std::string> unixKeys{"path", "socket"};
-    static const std::vector<std::string> tcpKeys{"address", "allowed_addresses"};
+    static const std::vector<std::string> unixKeys{"path", "socket", "write_mode"};
+    static const std::vector<std::string> tcpKeys{"address", "allowed_addresses", "write_mode"};
     static const std::vector<std::string> shmKeys{"size_mb", "name", "wait", "spin_us"};
     static const std::vector<std::string> channelKeys{"capacity", "name"};
     static const std::vector<std::string> natsKeys{"servers", "subject_prefix", "user",      "password", "token",
@@ -44,6 +44,11 @@ const std::vector<std::string>& transportKeys(TransportKind kind) {
     case TransportKind::Nats: return natsKeys;
     }
     return unixKeys;
+}
+
+/// Execution carries few frames, each one urgent: written at once by default.
+transport::WriteMode defaultWriteMode(wire::Domain domain) {
+    return domain == wire::Domain::Execution ? transport::WriteMode::Immediate : transport::WriteMode::Batched;
 }
 
 constexpr TransportKind ALL_KINDS[] = {TransportKind::UnixSocket, TransportKind::Tcp, TransportKind::SharedMemory,
@@ -182,6 +187,7 @@ private:
         DomainSettings d;
         d.domain = domain;
         d.relay = relay::defaultConfig(domain);
+        d.writeMode = defaultWriteMode(domain);
         d.relay.socketPath = runtimeDir + "/" + domainText + ".sock";
         if (node.IsNull()) {
             if (!defaultKind) fail(node, path, "no transport: give 'transport:' here or a top-level default");
@@ -239,6 +245,12 @@ private:
                     const auto colon = message.find(": ");
                     fail(value, keyPath, colon == std::string::npos ? message : message.substr(colon + 2));
                 }
+                continue;
+            }
+            if (key == "write_mode") { // a stream transport's client side (docs/design/client-batching.md)
+                const auto mode = transport::writeModeFromName(text(value, keyPath));
+                if (!mode) fail(value, keyPath, "'" + value.Scalar() + "': expected batched or immediate");
+                d.writeMode = *mode;
                 continue;
             }
             switch (d.transport) {
@@ -576,6 +588,7 @@ Deployment defaultDeployment() {
         d.domain = domain;
         d.transport = TransportKind::UnixSocket;
         d.relay = relay::defaultConfig(domain);
+        d.writeMode = defaultWriteMode(domain);
         d.unixSocket.path = out.runtimeDir + "/" + std::string(wire::domainName(domain)) + ".sock";
         d.relay.socketPath = d.unixSocket.path;
         d.channel.name = std::string(wire::domainName(domain));

@@ -65,6 +65,7 @@ std::unique_ptr<transport::Transport> makeTransport(const Deployment& deployment
         options.path = d.unixSocket.path;
         options.maxPayload = d.relay.maxPayload;
         options.socketBufferBytes = d.relay.socketBufferBytes;
+        options.writeMode = d.writeMode;
         return std::make_unique<transport::UnixSocketTransport>(std::move(options));
     }
     case TransportKind::Tcp: {
@@ -73,6 +74,7 @@ std::unique_ptr<transport::Transport> makeTransport(const Deployment& deployment
         options.port = d.tcp.port;
         options.maxPayload = d.relay.maxPayload;
         options.socketBufferBytes = d.relay.socketBufferBytes;
+        options.writeMode = d.writeMode;
         return std::make_unique<transport::TcpTransport>(std::move(options));
     }
     case TransportKind::Channel: {

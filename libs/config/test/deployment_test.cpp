@@ -6,12 +6,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "alphapulse/client/relay_client.hpp"
 #include "alphapulse/config/deployment.hpp"
 #include "alphapulse/transport/channel_transport.hpp"
+#include "alphapulse/transport/stream_transport.hpp"
 #include "alphapulse/transport/transport.hpp"
 #include "alphapulse/wire/messages.hpp"
 
@@ -468,6 +470,42 @@ alphapulse:
 )");
     EXPECT_EQ(config::makeTransport(d, Domain::Signals, "x")->describe(), "unix:/tmp/ap-test-none/signals.sock");
     EXPECT_EQ(config::makeTransport(d, Domain::Execution, "x")->describe(), "tcp:127.0.0.1:9");
+}
+
+TEST(Deployment, WriteModeIsPerDomainWithExecutionImmediateByDefault) {
+    const auto d = config::parseDeployment(R"(
+alphapulse:
+  runtime_dir: /tmp/ap-test-none
+  market_data: { transport: unix_socket }
+  signals: { transport: unix_socket, write_mode: immediate }
+  execution: { transport: tcp, address: "127.0.0.1:9" }
+  system: { transport: tcp, address: "127.0.0.1:10", write_mode: immediate }
+)");
+    using transport::WriteMode;
+    const auto modeOf = [&](Domain domain) {
+        const auto t = config::makeTransport(d, domain, "x");
+        const auto* stream = dynamic_cast<const transport::StreamTransport*>(t.get());
+        return stream == nullptr ? std::optional<WriteMode>{} : stream->writeMode();
+    };
+    EXPECT_EQ(modeOf(Domain::MarketData), WriteMode::Batched);
+    EXPECT_EQ(modeOf(Domain::Signals), WriteMode::Immediate);
+    EXPECT_EQ(modeOf(Domain::Execution), WriteMode::Immediate);
+    EXPECT_EQ(modeOf(Domain::System), WriteMode::Immediate);
+    const auto e = config::parseDeployment("alphapulse:\n  execution: { transport: unix_socket, write_mode: batched }\n");
+    EXPECT_EQ(config::requireDomain(e, Domain::Execution).writeMode, WriteMode::Batched);
+    const auto defaults = config::defaultDeployment();
+    EXPECT_EQ(config::requireDomain(defaults, Domain::MarketData).writeMode, WriteMode::Batched);
+    EXPECT_EQ(config::requireDomain(defaults, Domain::Execution).writeMode, WriteMode::Immediate);
+}
+
+TEST(DeploymentRefuses, BadWriteMode) {
+    EXPECT_REFUSED("alphapulse:\n  market_data:\n    transport: unix_socket\n    write_mode: lazy\n", "deploy.yaml:4",
+                   "alphapulse.market_data.write_mode", "'lazy'", "batched or immediate");
+    EXPECT_REFUSED("alphapulse:\n  signals:\n    transport: tcp\n    address: 127.0.0.1:9\n    write_mode: [batched]\n",
+                   "deploy.yaml:5", "alphapulse.signals.write_mode", "expected a string");
+    // Shared memory, channels and NATS have no socket writes to batch.
+    EXPECT_REFUSED("alphapulse:\n  signals:\n    transport: shared_memory\n    write_mode: batched\n", "deploy.yaml:4",
+                   "alphapulse.signals.write_mode", "transport is shared_memory");
 }
 
 TEST(DeploymentTransport, UnconfiguredAndUnbuiltTransportsAreConfigErrors) {

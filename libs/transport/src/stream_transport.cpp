@@ -10,12 +10,13 @@
 #include <cstring>
 
 #include "alphapulse/transport/unix_socket.hpp"
+#include "stream_writer.hpp"
 
 namespace alphapulse::transport {
 
 StreamTransport::StreamTransport(const StreamOptions& options)
     : m_socketBufferBytes(options.socketBufferBytes), m_reader(options.receiveBufferBytes, options.maxPayload),
-      m_out(options.sendBufferBytes) {}
+      m_writer(std::make_unique<detail::StreamWriter>(options.sendBufferBytes, options.writeMode, options.batching)) {}
 
 StreamTransport::~StreamTransport() { close(); }
 
@@ -29,17 +30,31 @@ bool StreamTransport::connect() {
     }
     setSocketBuffers(m_fd, m_socketBufferBytes);
     m_reason.clear();
+    m_writer->attach(m_fd);
     return true;
 }
 
+bool StreamTransport::connected() const noexcept { return m_fd >= 0 && !m_writer->failed(); }
+std::size_t StreamTransport::pendingBytes() const noexcept { return m_writer->pending(); }
+WriteMode StreamTransport::writeMode() const noexcept { return m_writer->mode(); }
+
 void StreamTransport::close() noexcept {
+    // A connection a write broke keeps its unwritten frames, as fail() does.
+    if (reapWriteFailure()) return;
+    // What was not written goes with the connection (fail() keeps it first):
+    // a partial frame must never start the next connection's stream. The
+    // flusher is stopped before the socket goes.
+    m_writer->detach(nullptr);
     if (m_fd >= 0 && m_reason.empty() && lingerOnClose()) lingeringClose();
     if (m_fd >= 0) ::close(m_fd);
     m_fd = -1;
     m_reader.clear();
-    // What was not written goes with the connection (fail() keeps it first):
-    // a partial frame must never start the next connection's stream.
-    m_outHead = m_outTail = m_outFrameStart = 0;
+}
+
+bool StreamTransport::reapWriteFailure() {
+    if (m_fd < 0 || !m_writer->failed()) return false;
+    fail(m_writer->failure());
+    return true;
 }
 
 void StreamTransport::lingeringClose() noexcept {
@@ -68,13 +83,15 @@ bool StreamTransport::fail(std::string why) {
     m_reason = std::move(why);
     // The frame being written when the connection broke never reached anyone
     // whole (receivers discard a partial frame), so it is kept with the rest.
-    m_unsent.insert(m_unsent.end(), m_out.begin() + static_cast<std::ptrdiff_t>(m_outFrameStart),
-                    m_out.begin() + static_cast<std::ptrdiff_t>(m_outTail));
-    close();
+    m_writer->detach(&m_unsent);
+    if (m_fd >= 0) ::close(m_fd);
+    m_fd = -1;
+    m_reader.clear();
     return false;
 }
 
 void StreamTransport::takeUnsent(std::vector<std::uint8_t>& into) {
+    reapWriteFailure();
     into.insert(into.end(), m_unsent.begin(), m_unsent.end());
     m_unsent.clear();
 }
@@ -82,56 +99,26 @@ void StreamTransport::takeUnsent(std::vector<std::uint8_t>& into) {
 bool StreamTransport::shutdownSend() {
     // A FIN before the pending bytes would cut the stream short: only once
     // everything taken is written (the caller flushes until pendingBytes() is 0).
-    if (m_fd < 0 || !flush() || m_outHead != m_outTail) return false;
+    if (m_fd < 0 || !flush() || m_writer->pending() != 0) return false;
     return ::shutdown(m_fd, SHUT_WR) == 0;
 }
 
 bool StreamTransport::flush() {
-    while (m_fd >= 0 && m_outHead < m_outTail) {
-        const ssize_t n = ::send(m_fd, m_out.data() + m_outHead, m_outTail - m_outHead, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n > 0) {
-            m_outHead += static_cast<std::size_t>(n);
-            // Frames written whole are gone for good; track where the first
-            // incomplete one starts.
-            while (m_outFrameStart + wire::header::SIZE <= m_outHead) {
-                const std::size_t len =
-                    wire::header::SIZE +
-                    wire::loadLe<std::uint32_t>(m_out.data() + m_outFrameStart + wire::header::PAYLOAD_SIZE_OFFSET);
-                if (m_outFrameStart + len > m_outHead) break;
-                m_outFrameStart += len;
-            }
-            continue;
-        }
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && errno == EAGAIN) break;
-        return fail(std::string("write: ") + (n == 0 ? "connection closed" : std::strerror(errno)));
-    }
-    if (m_outHead == m_outTail) m_outHead = m_outTail = m_outFrameStart = 0;
-    return m_fd >= 0;
+    if (m_fd < 0 || reapWriteFailure()) return false;
+    if (!m_writer->flush()) return fail(m_writer->failure());
+    return true;
 }
 
 SendStatus StreamTransport::send(std::span<const std::uint8_t> frames) {
-    if (m_fd < 0) return SendStatus::Closed;
-    if (m_out.size() - m_outTail < frames.size()) {
-        if (!flush()) return SendStatus::Closed;
-        if (m_outFrameStart > 0) { // compact to the front, from a frame boundary
-            std::memmove(m_out.data(), m_out.data() + m_outFrameStart, m_outTail - m_outFrameStart);
-            m_outTail -= m_outFrameStart;
-            m_outHead -= m_outFrameStart;
-            m_outFrameStart = 0;
-        }
-        if (m_out.size() - m_outTail < frames.size()) {
-            if (m_outTail == 0 && frames.size() > m_out.size()) m_out.resize(frames.size()); // one oversized batch
-            else return SendStatus::WouldBlock;
-        }
+    if (m_fd < 0 || reapWriteFailure()) return SendStatus::Closed;
+    switch (m_writer->append(frames)) {
+    case detail::StreamWriter::Append::Ok: return SendStatus::Ok;
+    case detail::StreamWriter::Append::Full: return SendStatus::WouldBlock;
+    case detail::StreamWriter::Append::Failed: break;
     }
-    std::memcpy(m_out.data() + m_outTail, frames.data(), frames.size());
-    m_outTail += frames.size();
-    const std::size_t unsentBefore = m_unsent.size();
-    if (flush()) return SendStatus::Ok;
-    // Closed means "not taken": the caller keeps these frames, so they leave
-    // the unsent list (which holds the older ones for takeUnsent()).
-    m_unsent.resize(m_unsent.size() - std::min(frames.size(), m_unsent.size() - unsentBefore));
+    // Closed means "not taken": the writer left these frames out of what
+    // fail() keeps for takeUnsent() (which holds the older ones).
+    fail(m_writer->failure());
     return SendStatus::Closed;
 }
 
@@ -150,8 +137,8 @@ int StreamTransport::deliver(FrameHandler& handler) {
 }
 
 int StreamTransport::receive(FrameHandler handler, int timeoutMs) {
-    if (m_fd < 0) return -1;
-    if (m_outHead < m_outTail && !flush()) return -1;
+    if (m_fd < 0 || reapWriteFailure()) return -1;
+    if (m_writer->pending() != 0 && !flush()) return -1;
     // Read first (the socket is non-blocking): when frames are already there,
     // as under load, that saves the poll() syscall; wait only when there are none.
     auto space = m_reader.writable();

@@ -9,7 +9,7 @@ namespace alphapulse::transport {
 
 TcpTransport::TcpTransport(Options options)
     : StreamTransport(StreamOptions{options.sendBufferBytes, options.receiveBufferBytes, options.maxPayload,
-                                    options.socketBufferBytes}),
+                                    options.socketBufferBytes, options.writeMode, options.batching}),
       m_options(std::move(options)) {}
 
 TcpTransport::~TcpTransport() { close(); } // here: the base destructor cannot reach lingerOnClose()

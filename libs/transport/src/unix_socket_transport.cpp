@@ -9,7 +9,7 @@ namespace alphapulse::transport {
 
 UnixSocketTransport::UnixSocketTransport(Options options)
     : StreamTransport(StreamOptions{options.sendBufferBytes, options.receiveBufferBytes, options.maxPayload,
-                                    options.socketBufferBytes}),
+                                    options.socketBufferBytes, options.writeMode, options.batching}),
       m_path(std::move(options.path)) {}
 
 UnixSocketTransport::~UnixSocketTransport() = default;

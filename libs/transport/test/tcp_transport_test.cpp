@@ -14,6 +14,7 @@
 
 #include "alphapulse/transport/tcp_socket.hpp"
 #include "alphapulse/transport/tcp_transport.hpp"
+#include "tcp_listener.hpp"
 #include "test_frames.hpp"
 
 using namespace alphapulse;
@@ -40,28 +41,7 @@ sockaddr_storage v6(const char* text) {
     return s;
 }
 
-/// A listener on 127.0.0.1 at a port the kernel chose.
-struct Listener {
-    Listener() {
-        fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof addr;
-        EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-        EXPECT_EQ(::listen(fd, 4), 0);
-        EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-        port = ntohs(addr.sin_port);
-    }
-    ~Listener() { ::close(fd); }
-    int acceptOne(int timeoutMs = 5000) const {
-        pollfd pfd{fd, POLLIN, 0};
-        if (::poll(&pfd, 1, timeoutMs) != 1) return -1;
-        return ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
-    }
-    int fd = -1;
-    std::uint16_t port = 0;
-};
+using Listener = fixtures::TcpListener;
 
 TcpTransport::Options optionsFor(std::uint16_t port) {
     TcpTransport::Options o;

@@ -11,7 +11,10 @@
 //    first (only what the dead peer's kernel already held is lost);
 //  - its subscription, sent again on every reconnect (a producer-only client
 //    subscribes to nothing, so the relay never queues frames for it);
-//  - gap detection from sequence numbers, per source, on what it receives.
+//  - gap detection from sequence numbers, per source, on what it receives;
+//  - a bounded drain on close() and destruction: what publish() took is
+//    handed to the bus before the connection goes (services need not poll
+//    the transport's pending bytes themselves).
 #include <bitset>
 #include <chrono>
 #include <cstdint>
@@ -33,6 +36,9 @@ struct ClientOptions {
     std::size_t maxBufferedBytes = 4 << 20; ///< published while disconnected
     std::chrono::milliseconds initialBackoff{20};
     std::chrono::milliseconds maxBackoff{2000};
+    /// Longest the destructor waits for published frames to be handed over
+    /// (drain()); 0: not at all (what was not written is lost).
+    std::chrono::milliseconds closeTimeout{2000};
 };
 
 struct ClientCounters {
@@ -64,6 +70,14 @@ public:
     bool publishBlocking(std::span<const std::uint8_t> frames, std::chrono::milliseconds timeout);
     /// Pushes out what the transport still holds; reconnects when due.
     void flush();
+    /// Waits up to `timeout` until every frame publish() took is handed to the
+    /// bus (the transport's pendingBytes() and bufferedBytes() both 0),
+    /// reconnecting when due. True when nothing is left.
+    bool drain(std::chrono::milliseconds timeout);
+    /// drain(timeout), then closes the connection; publish() then says
+    /// Closed and nothing reconnects. True when nothing was left behind.
+    /// The destructor does the same with options().closeTimeout.
+    bool close(std::chrono::milliseconds timeout);
 
     /// Receives and delivers frames for up to `timeoutMs`; reconnects when the
     /// connection is down and the back-off allows. Returns frames delivered.
@@ -96,6 +110,7 @@ private:
     std::chrono::steady_clock::time_point m_nextAttempt{};
     std::chrono::milliseconds m_backoff;
     bool m_everConnected = false;
+    bool m_closed = false;
     std::vector<std::uint64_t> m_lastSequence; ///< per source, 0 = none yet
     std::function<void(std::uint8_t, std::uint64_t, std::uint64_t)> m_onGap;
 };

@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "alphapulse/relay/relay_config.hpp"
+#include "alphapulse/transport/write_mode.hpp"
 #include "alphapulse/wire/message_type.hpp"
 
 namespace alphapulse::transport {
@@ -108,6 +109,9 @@ struct DomainSettings {
     SharedMemorySettings sharedMemory;
     ChannelSettings channel;
     NatsSettings nats;
+    /// `write_mode` (unix_socket, tcp): how clients hand frames to the socket.
+    /// Default batched, immediate on execution (few frames, each one urgent).
+    transport::WriteMode writeMode = transport::WriteMode::Batched;
     /// The relay's (or the ring's / hub's) policies: the domain's defaults
     /// with any relay keys of docs/design/relay.md given in this section.
     relay::RelayConfig relay;

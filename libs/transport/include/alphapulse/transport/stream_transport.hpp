@@ -2,17 +2,26 @@
 // What every stream-socket transport (Unix, TCP) shares: a byte stream to a
 // relay carrying whole frames back to back.
 //
-// send() appends whole frames to a bounded outgoing buffer and writes as
-// much as the socket takes in one syscall; what is left goes out on the next
-// send(), flush() or receive(). Reads take many frames at once into a
-// FrameReader and deliver them in place. A subclass only opens the socket.
+// send() appends whole frames to a bounded outgoing ring. In
+// WriteMode::Immediate it then writes as much as the socket takes in one
+// syscall, and what is left goes out on the next send(), flush() or
+// receive(). In WriteMode::Batched (the default) a send() on a quiet socket
+// is written the same way, while sends that follow each other closely only
+// copy their frames and a flusher thread writes what accumulated, many
+// frames per syscall (docs/design/client-batching.md). Reads take many
+// frames at once into a FrameReader and deliver them in place. A subclass
+// only opens the socket.
+//
+// Thread contract: one thread calls every method (the flusher is internal).
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "alphapulse/transport/frame_reader.hpp"
 #include "alphapulse/transport/transport.hpp"
+#include "alphapulse/transport/write_mode.hpp"
 
 namespace alphapulse::transport {
 
@@ -21,7 +30,13 @@ struct StreamOptions {
     std::size_t receiveBufferBytes = 1 << 20; ///< read buffer (many frames per read)
     std::uint32_t maxPayload = wire::header::DEFAULT_MAX_PAYLOAD;
     int socketBufferBytes = 4 << 20;          ///< SO_SNDBUF/SO_RCVBUF (the kernel's share of in-flight data)
+    WriteMode writeMode = WriteMode::Batched;
+    BatchingOptions batching{};
 };
+
+namespace detail {
+class StreamWriter;
+}
 
 class StreamTransport : public Transport {
 public:
@@ -30,16 +45,18 @@ public:
     StreamTransport& operator=(const StreamTransport&) = delete;
 
     bool connect() final;
-    [[nodiscard]] bool connected() const noexcept final { return m_fd >= 0; }
+    /// False as soon as a write failed, also one of the flusher's.
+    [[nodiscard]] bool connected() const noexcept final;
     SendStatus send(std::span<const std::uint8_t> frames) final;
     bool flush() final;
-    [[nodiscard]] std::size_t pendingBytes() const noexcept final { return m_outTail - m_outHead; }
+    [[nodiscard]] std::size_t pendingBytes() const noexcept final;
     int receive(FrameHandler handler, int timeoutMs) final;
     [[nodiscard]] int pollFd() const noexcept final { return m_fd; }
     void takeUnsent(std::vector<std::uint8_t>& into) final;
     bool shutdownSend() final;
     void close() noexcept final;
     [[nodiscard]] const std::string& reason() const noexcept final { return m_reason; }
+    [[nodiscard]] WriteMode writeMode() const noexcept;
 
 protected:
     explicit StreamTransport(const StreamOptions& options);
@@ -52,15 +69,14 @@ private:
     static constexpr int LINGER_MS = 2000;
     void lingeringClose() noexcept;
     bool fail(std::string why);
+    /// A write failed (possibly on the flusher): the connection is closed as fail() does.
+    bool reapWriteFailure();
     int deliver(FrameHandler& handler);
 
     int m_socketBufferBytes;
     int m_fd = -1;
     FrameReader m_reader;
-    std::vector<std::uint8_t> m_out;
-    std::size_t m_outHead = 0;       ///< next byte to write
-    std::size_t m_outTail = 0;       ///< end of the frames taken
-    std::size_t m_outFrameStart = 0; ///< start of the first frame not completely written
+    std::unique_ptr<detail::StreamWriter> m_writer;
     std::vector<std::uint8_t> m_unsent; ///< kept by fail() for takeUnsent()
     std::string m_reason;
 };

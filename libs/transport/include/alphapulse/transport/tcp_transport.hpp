@@ -19,6 +19,8 @@ public:
         std::size_t receiveBufferBytes = 1 << 20; ///< read buffer (many frames per read)
         std::uint32_t maxPayload = wire::header::DEFAULT_MAX_PAYLOAD;
         int socketBufferBytes = 4 << 20;          ///< SO_SNDBUF/SO_RCVBUF
+        WriteMode writeMode = WriteMode::Batched; ///< docs/design/client-batching.md
+        BatchingOptions batching{};
     };
 
     explicit TcpTransport(Options options);
