@@ -502,3 +502,64 @@ TEST(WireErrors, EveryErrorHasAUniqueNameAndAMessage) {
     EXPECT_EQ(names.size(), static_cast<std::size_t>(WireError::ValueOutOfRange) + 1);
     EXPECT_EQ(errorName(WireError::BadMagic), "bad_magic");
 }
+
+TEST(FrameStamp, RestampedFrameCarriesTheNewHeaderAndAValidChecksum) {
+    Bytes frame = tradeFrame();
+    FrameStamp(frame.data(), frame.size()).sequence(99).timestamp(123).source(7).seal();
+    const auto parsed = parseFrame(frame.data(), frame.size());
+    ASSERT_TRUE(parsed) << errorName(parsed.error());
+    EXPECT_EQ(parsed->sequence(), 99u);
+    EXPECT_EQ(parsed->timestamp(), 123u);
+    EXPECT_EQ(parsed->source(), 7);
+    // Without seal() the old checksum no longer matches.
+    FrameStamp(frame.data(), frame.size()).sequence(100);
+    EXPECT_EQ(parseError(frame), WireError::BadChecksum);
+}
+
+TEST(FrameCursor, WalksBackToBackFramesOfEverySize) {
+    const Bytes trade = tradeFrame();
+    const Bytes quote = quoteFrame();
+    const Bytes defi = defiFrameWithTlv();
+    const Bytes discovery = discoveryFrame();
+    Bytes stream;
+    for (const Bytes* frame : {&trade, &quote, &defi, &discovery, &trade}) stream.insert(stream.end(), frame->begin(), frame->end());
+
+    FrameCursor cursor(stream);
+    std::vector<std::size_t> sizes;
+    while (const auto frame = cursor.next()) sizes.push_back(frame->size());
+    EXPECT_EQ(sizes, (std::vector<std::size_t>{trade.size(), quote.size(), defi.size(), discovery.size(), trade.size()}));
+    EXPECT_EQ(cursor.error(), WireError::Ok);
+    EXPECT_EQ(cursor.offset(), stream.size());
+}
+
+TEST(FrameCursor, StopsBeforeAnIncompleteFrameAtEveryCut) {
+    const Bytes trade = tradeFrame();
+    Bytes stream = trade;
+    stream.insert(stream.end(), trade.begin(), trade.end());
+    for (std::size_t cut = trade.size() + 1; cut < stream.size(); ++cut) {
+        FrameCursor cursor(std::span(stream.data(), cut));
+        ASSERT_TRUE(cursor.next());
+        EXPECT_FALSE(cursor.next()) << cut;
+        EXPECT_EQ(cursor.error(), WireError::Truncated) << cut;
+        EXPECT_EQ(cursor.offset(), trade.size()) << cut; // where to resume once more bytes arrive
+    }
+}
+
+TEST(FrameCursor, ReportsBrokenFramingAndWalksNoFurther) {
+    Bytes stream = tradeFrame();
+    Bytes bad = tradeFrame();
+    bad[0] = 0x00;
+    stream.insert(stream.end(), bad.begin(), bad.end());
+    FrameCursor cursor(stream);
+    ASSERT_TRUE(cursor.next());
+    EXPECT_FALSE(cursor.next());
+    EXPECT_EQ(cursor.error(), WireError::BadMagic);
+    EXPECT_FALSE(cursor.next());
+
+    Bytes huge = tradeFrame();
+    storeLe<std::uint32_t>(huge.data() + header::PAYLOAD_SIZE_OFFSET, 1u << 20);
+    FrameCursor tooLarge(huge);
+    EXPECT_FALSE(tooLarge.next());
+    EXPECT_EQ(tooLarge.error(), WireError::PayloadTooLarge);
+    EXPECT_EQ(tooLarge.offset(), 0u);
+}

@@ -10,6 +10,8 @@
 // Nothing here allocates or throws.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <span>
 
 #include "alphapulse/wire/crc32.hpp"
 #include "alphapulse/wire/endian.hpp"
@@ -100,5 +102,71 @@ private:
 inline void sealFrame(std::uint8_t* frame, std::size_t frameLen) noexcept {
     storeLe<std::uint32_t>(frame + header::CHECKSUM_OFFSET, frameChecksum(frame, frameLen));
 }
+
+/// A whole frame in a buffer one owns, re-stamped before it is sent again (a
+/// replay, a collector, a benchmark): set what changes, then seal(), which
+/// writes the checksum the new header needs. Nothing is checked: the frame
+/// was whole when it was built or parsed.
+class FrameStamp {
+public:
+    /// @pre `size` is the whole frame (header::SIZE + payload_size bytes).
+    FrameStamp(std::uint8_t* data, std::size_t size) noexcept : m_data(data), m_size(size) {}
+
+    FrameStamp& sequence(std::uint64_t value) noexcept {
+        storeLe<std::uint64_t>(m_data + header::SEQUENCE_OFFSET, value);
+        return *this;
+    }
+    FrameStamp& timestamp(std::uint64_t nanoseconds) noexcept {
+        storeLe<std::uint64_t>(m_data + header::TIMESTAMP_OFFSET, nanoseconds);
+        return *this;
+    }
+    FrameStamp& source(std::uint8_t value) noexcept {
+        m_data[header::SOURCE_OFFSET] = value;
+        return *this;
+    }
+    /// The checksum of the frame as it now is.
+    void seal() noexcept { sealFrame(m_data, m_size); }
+    [[nodiscard]] FrameView view() const noexcept { return {m_data, m_size}; }
+
+private:
+    std::uint8_t* m_data;
+    std::size_t m_size;
+};
+
+/// Walks back-to-back frames (a socket read, a capture block, a publish
+/// batch) by their lengths alone: framing, no checksum or layout checks.
+///   FrameCursor cursor(bytes);
+///   while (auto frame = cursor.next()) use(*frame);
+///   if (cursor.error() != WireError::Ok) ...   // broken framing at cursor.offset()
+/// At the end, offset() is where the first incomplete frame (if any) begins,
+/// and error() says Truncated for one, or the framing error that stopped it.
+class FrameCursor {
+public:
+    explicit FrameCursor(std::span<const std::uint8_t> bytes,
+                         std::uint32_t maxPayload = header::DEFAULT_MAX_PAYLOAD) noexcept
+        : m_bytes(bytes), m_maxPayload(maxPayload) {}
+
+    [[nodiscard]] std::optional<FrameView> next() noexcept {
+        if (m_error != WireError::Ok || m_offset == m_bytes.size()) return std::nullopt;
+        const auto length = frameLength(m_bytes.data() + m_offset, m_bytes.size() - m_offset, m_maxPayload);
+        if (!length) {
+            m_error = length.error();
+            return std::nullopt;
+        }
+        const FrameView frame{m_bytes.data() + m_offset, *length};
+        m_offset += *length;
+        return frame;
+    }
+    /// Bytes of whole frames walked so far.
+    [[nodiscard]] std::size_t offset() const noexcept { return m_offset; }
+    /// Ok while frames remain or after a clean end; else why it stopped.
+    [[nodiscard]] WireError error() const noexcept { return m_error; }
+
+private:
+    std::span<const std::uint8_t> m_bytes;
+    std::uint32_t m_maxPayload;
+    std::size_t m_offset = 0;
+    WireError m_error = WireError::Ok;
+};
 
 } // namespace alphapulse::wire
