@@ -24,7 +24,7 @@ import numpy as np
 
 from .config import Endpoint, endpoint
 from .wire import (HEADER_SIZE, DEFAULT_MAX_PAYLOAD, Frames, WireError, decode_frame, encode, frame_offsets,
-                   group_frames, layout, subscribe_frame, type_name, _u32_at)
+                   group_frames, layout, subscribe_frame, type_name, _at, _u32_at)
 
 RELAY_SOURCES = range(20, 24)  # MarketDataRelay .. SystemRelay: the relay's own Error frames
 ERROR_TYPE = 102
@@ -118,7 +118,7 @@ class FrameStream:
                 size = HEADER_SIZE + int(_u32_at(u8, np.array([off + 8]))[0])
                 self.relay_errors.append(decode_frame(u8[off:off + size].tobytes(), verify=False))
             del self.relay_errors[:-100]
-        seq = (_u32_at(u8, offsets + 12).astype(np.uint64) | (_u32_at(u8, offsets + 16).astype(np.uint64) << np.uint64(32)))
+        seq = _at(u8, offsets + 12, "<u8")
         for s in np.unique(sources[~relay]).tolist():
             mine = seq[(sources == s) & ~relay]
             prev = np.concatenate(([self._last[s]], mine[:-1]))

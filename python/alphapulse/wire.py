@@ -198,9 +198,17 @@ def int128(values: np.ndarray) -> np.ndarray:
 
 
 # --- framing ---------------------------------------------------------------------------------
+def _at(u8: np.ndarray, positions: np.ndarray, dt: str) -> np.ndarray:
+    """The little-endian integer of type `dt` at each byte position (unaligned), in one gather."""
+    size = np.dtype(dt).itemsize
+    if len(u8) < size:
+        return np.zeros(len(positions), dt)
+    every = np.ndarray(shape=(len(u8) - size + 1,), dtype=dt, buffer=u8, strides=(1,))
+    return every[positions]
+
+
 def _u32_at(u8: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    return (u8[positions].astype(np.uint32) | (u8[positions + 1].astype(np.uint32) << 8)
-            | (u8[positions + 2].astype(np.uint32) << 16) | (u8[positions + 3].astype(np.uint32) << 24))
+    return _at(u8, positions, "<u4")
 
 
 def _magic_positions(u8: np.ndarray) -> np.ndarray:
@@ -419,7 +427,7 @@ def group_frames(u8: np.ndarray, offsets: np.ndarray, *, verify: bool = True, er
                         offsets, bad, errors, out.skipped)
                 keep &= ~bad
     version = u8[offsets + 5]
-    for t in np.unique(mtype[keep]).tolist():
+    for t in np.flatnonzero(np.bincount(mtype[keep], minlength=256)).tolist():
         lay = LAYOUTS.get(t)
         sel = keep & (mtype == t)
         if lay is None:

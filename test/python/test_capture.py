@@ -54,6 +54,18 @@ class Captures(unittest.TestCase):
         self.assertEqual([m["symbol"] for m in cap["PoolDiscovered"].messages()[:3]],
                          [m["symbol"] for m in self.decoded["PoolDiscovered"].messages()[:3]])
 
+    def test_fixed_size_frames_written_in_bulk(self):
+        fixed = b"".join(self.frames[o:o + 64 if t == 1 else o + 80] for o, t in
+                         zip(self.decoded.offsets.tolist(), self.decoded.types.tolist()) if t in (1, 2))
+        path = Path(self.tmp) / "bulk.apcap"
+        with CaptureWriter(path, "market_data", max_frames=50, index_every=3) as w:
+            w.write_frames(fixed, receive_times=list(range(1, 329)))
+        cap = read_capture(path, verify=True)
+        self.assertTrue(np.array_equal(cap["Trade"], self.decoded["Trade"]))
+        self.assertTrue(np.array_equal(cap["Quote"], self.decoded["Quote"]))
+        self.assertEqual(sorted(np.concatenate(list(cap.receive_times.values())).tolist()), list(range(1, 329)))
+        self.assertEqual((cap.files[0].blocks, cap.files[0].frames), (7 + 3, 328))  # 7 frames blocks, 3 index blocks
+
     @unittest.skipIf(_ZSTD is None, "libzstd is not installed")
     def test_zstd_blocks(self):
         path = self.write("z.apcap", compress=True)
