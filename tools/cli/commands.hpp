@@ -22,6 +22,7 @@ void addCacheCommand(CLI::App& app);   ///< cmd_cache.cpp: frames through the ob
 void addDashboardCommand(CLI::App& app); ///< cmd_dashboard.cpp: the live web dashboard
 void addTopCommand(CLI::App& app);     ///< cmd_top.cpp: the dashboard in a terminal
 void addBridgeCommand(CLI::App& app);  ///< cmd_bridge.cpp: relays <-> NATS, both ways
+void addBenchCommand(CLI::App& app);   ///< cmd_bench.cpp: a bus's throughput and latency, --compare with ZeroMQ
 void addUpCommand(CLI::App& app);      ///< cmd_up.cpp: a deployment's relays and services, supervised
 
 } // namespace alphapulse::cli

@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
     alphapulse::cli::addTopCommand(app);
     alphapulse::cli::addUpCommand(app);
     alphapulse::cli::addBridgeCommand(app);
+    alphapulse::cli::addBenchCommand(app);
     addHelpCommand(app);
     if (unknownCommand(app, argc, argv)) return 2;
     try {
