@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the wire libFuzzer targets with clang (ASan + UBSan) in build-fuzz/
+# Builds the wire and capture libFuzzer targets with clang (ASan + UBSan) in build-fuzz/
 # and runs each for a bounded time. Fails (non-zero) on any crash, leak,
 # sanitizer report, broken invariant, or a failing saved regression input.
 #
@@ -8,7 +8,7 @@
 #   FUZZ_TARGETS="fuzz_tlv" scripts/fuzz.sh
 #
 # Environment: FUZZ_SECONDS (default 20), FUZZ_JOBS (build parallelism,
-# default 2), FUZZ_TARGETS (default all three), BUILD_DIR (default build-fuzz),
+# default 2), FUZZ_TARGETS (default all four), BUILD_DIR (default build-fuzz),
 # CXX (default clang++).
 set -euo pipefail
 
@@ -16,25 +16,29 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${BUILD_DIR:-$ROOT/build-fuzz}"
 SECONDS_EACH="${FUZZ_SECONDS:-20}"
 JOBS="${FUZZ_JOBS:-2}"
-TARGETS="${FUZZ_TARGETS:-fuzz_frame fuzz_tlv fuzz_discovery}"
-FUZZ_DIR="$ROOT/libs/wire/fuzz"
+TARGETS="${FUZZ_TARGETS:-fuzz_frame fuzz_tlv fuzz_discovery fuzz_capture}"
+
+# Where a target's sources (corpus/, regressions/) and binary live.
+target_lib() { case "$1" in fuzz_capture) echo capture ;; *) echo wire ;; esac; }
 
 cmake -S "$ROOT" -B "$BUILD_DIR" \
   -DCMAKE_CXX_COMPILER="${CXX:-clang++}" \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DALPHAPULSE_FUZZ=ON \
   -DALPHAPULSE_TESTS=OFF -DALPHAPULSE_BENCHMARKS=OFF -DALPHAPULSE_INSTALL=OFF >/dev/null
-cmake --build "$BUILD_DIR" -j"$JOBS" --target fuzz_seed_corpus $TARGETS
+cmake --build "$BUILD_DIR" -j"$JOBS" --target fuzz_seed_corpus fuzz_capture_seeds $TARGETS
 
 # Seeds: freshly generated with the library's builders, plus the committed copies.
 SEEDS="$BUILD_DIR/fuzz-seeds"
 rm -rf "$SEEDS"
 "$BUILD_DIR/libs/wire/fuzz/fuzz_seed_corpus" "$SEEDS"
+"$BUILD_DIR/libs/capture/fuzz/fuzz_capture_seeds" "$SEEDS"
 
 status=0
 for target in $TARGETS; do
   corpus_name="${target#fuzz_}"
-  bin="$BUILD_DIR/libs/wire/fuzz/$target"
+  FUZZ_DIR="$ROOT/libs/$(target_lib "$target")/fuzz"
+  bin="$BUILD_DIR/libs/$(target_lib "$target")/fuzz/$target"
   work="$BUILD_DIR/fuzz-corpus/$corpus_name"
   artifacts="$BUILD_DIR/fuzz-artifacts/$corpus_name/"
   mkdir -p "$work" "$artifacts"

@@ -6,10 +6,21 @@
 // as soon as its bytes are in, so it reads only when the buffered bytes do
 // not hold what it needs next, and the buffer never grows past the largest
 // frame it accepts plus one read.
+//
+// A capture file or recording directory (docs/PROTOCOL.md section 13,
+// recognised by its magic APCAPTR1) reads as the frames it holds, back to
+// back, so that decode, cache and publish --raw take captures as they are.
+// Offsets are then offsets in that stream of frames, not in the file.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
 #include <vector>
+
+namespace alphapulse::capture {
+class Reader;
+}
 
 namespace alphapulse::cli {
 
@@ -21,7 +32,9 @@ public:
     ByteInput(const ByteInput&) = delete;
     ByteInput& operator=(const ByteInput&) = delete;
 
-    [[nodiscard]] bool ok() const noexcept { return m_fd >= 0; }
+    [[nodiscard]] bool ok() const noexcept { return m_fd >= 0 || m_capture != nullptr; }
+    /// True when the input is a capture file or directory.
+    [[nodiscard]] bool isCapture() const noexcept { return m_capture != nullptr; }
     [[nodiscard]] const std::string& error() const noexcept { return m_error; }
 
     /// Reads until at least `n` bytes are buffered; false when the input ends
@@ -39,6 +52,16 @@ public:
 
 private:
     static constexpr std::size_t CHUNK = 64 * 1024;
+
+    /// Opens `path` as a capture when it is one; false when it is not.
+    bool openCapture(const std::string& path);
+    /// Like read(2): from the file, or the capture's next frames.
+    long readSome(std::uint8_t* out, std::size_t capacity);
+    void reportNewDamage();
+
+    std::unique_ptr<capture::Reader> m_capture;
+    std::span<const std::uint8_t> m_pending; ///< the rest of the capture frame being copied out
+    std::size_t m_damageReported = 0;
 
     int m_fd = -1;
     bool m_owned = false;

@@ -130,7 +130,7 @@ void addCacheCommand(CLI::App& app) {
     auto options = std::make_shared<CacheCommandOptions>();
     auto* cmd = app.add_subcommand("cache", "Frames (file or stdin) through the object cache: objects and collisions "
                                             "as JSON Lines");
-    cmd->add_option("input", options->input, "File of back-to-back frames, or - for stdin")->capture_default_str();
+    cmd->add_option("input", options->input, "File of back-to-back frames, a capture file or recording directory (.apcap), or - for stdin")->capture_default_str();
     cmd->add_option("--schemas", options->schemas, "Schema file (YAML or JSON) to register first; repeatable")
         ->allow_extra_args(false)
         ->check(CLI::ExistingFile);

@@ -149,7 +149,7 @@ int runDecode(const DecodeCommandOptions& options) {
 void addDecodeCommand(CLI::App& app) {
     auto options = std::make_shared<DecodeCommandOptions>();
     auto* cmd = app.add_subcommand("decode", "Frames (file or stdin) to JSON Lines on stdout");
-    cmd->add_option("input", options->input, "File of back-to-back frames, or - for stdin")->capture_default_str();
+    cmd->add_option("input", options->input, "File of back-to-back frames, a capture file or recording directory (.apcap), or - for stdin")->capture_default_str();
     cmd->add_flag("--no-verify", options->noVerify, "Do not verify checksums");
     cmd->add_flag("--keep-going", options->keepGoing,
                   "Report bad frames and continue (skip the frame, or scan to the next magic)");

@@ -17,7 +17,8 @@ void addRelayCommand(CLI::App& app);   ///< cmd_relay.cpp: run one domain's rela
 void addStatsCommand(CLI::App& app);   ///< cmd_stats.cpp: a running relay's counters
 void addTapCommand(CLI::App& app);     ///< cmd_tap.cpp: a relay's frames as JSON Lines
 void addPublishCommand(CLI::App& app); ///< cmd_publish.cpp: JSON Lines to a relay
-void addReplayCommand(CLI::App& app);  ///< cmd_replay.cpp: sample data as frames 
+void addReplayCommand(CLI::App& app);  ///< cmd_replay.cpp: capture recordings (or the sample data) as frames
+void addRecordCommand(CLI::App& app);  ///< cmd_record.cpp: a domain into capture files
 void addCacheCommand(CLI::App& app);   ///< cmd_cache.cpp: frames through the object cache
 void addDashboardCommand(CLI::App& app); ///< cmd_dashboard.cpp: the live web dashboard
 void addTopCommand(CLI::App& app);     ///< cmd_top.cpp: the dashboard in a terminal

@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
     alphapulse::cli::addIdCommand(app);
     alphapulse::cli::addVersionCommand(app);
     alphapulse::cli::addReplayCommand(app);
+    alphapulse::cli::addRecordCommand(app);
     alphapulse::cli::addRelayCommand(app);
     alphapulse::cli::addStatsCommand(app);
     alphapulse::cli::addTapCommand(app);

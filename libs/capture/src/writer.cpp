@@ -460,6 +460,12 @@ bool Writer::Impl::close() {
     const bool ok = writeBlock() && writeIndex() &&
                     (!m_options.syncOnFlush || ::fdatasync(m_fd) == 0 || fail(detail::ioError(m_path, "fdatasync", errno)));
     closeFile();
+    // A recording's file that got no frame (stopped before the first one)
+    // would only make the next run skip an index: it goes.
+    if (ok && m_directoryMode && m_fileSize == file_header::SIZE) {
+        std::error_code ec;
+        fs::remove(m_path, ec);
+    }
     return ok;
 }
 

@@ -334,6 +334,16 @@ TEST(CaptureRoundTrip, ZstdBlocksReadBackTheSameAndAreSmaller) {
     expectSame(readAll(**r), frames);
 }
 
+TEST(CaptureRoundTrip, ARecordingStoppedBeforeItsFirstFrameLeavesNoFile) {
+    TempDir dir;
+    {
+        auto w = Writer::openDirectory(dir.path(), smallBlocks());
+        ASSERT_TRUE(w);
+        ASSERT_TRUE((*w)->close());
+    }
+    EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+}
+
 TEST(CaptureRoundTrip, OpenRefusesAnEmptyDirectoryAndAMissingFile) {
     TempDir dir;
     auto r = Reader::open(dir.path());

@@ -89,7 +89,8 @@ public:
     bool flush();
 
     /// Writes the open block and an index block for the blocks not yet
-    /// indexed, then closes the file. Idempotent.
+    /// indexed, then closes the file. Idempotent. In directory mode a file
+    /// that got no frame is removed.
     bool close();
 
     [[nodiscard]] const Error& error() const noexcept;
