@@ -670,15 +670,14 @@ void NatsTransport::Impl::resendDue(bool all) {
 }
 
 bool NatsTransport::Impl::retryUnsent() {
-    std::size_t offset = 0;
-    while (offset < unsent.size()) {
-        const auto length = wire::frameLength(unsent.data() + offset, unsent.size() - offset, options.maxPayload);
-        if (!length) break;
-        if (!publishOne(wire::FrameView(unsent.data() + offset, *length))) break;
+    wire::FrameCursor cursor(unsent, options.maxPayload);
+    std::size_t published = 0; // bytes of the frames nats.c took
+    while (const auto frame = cursor.next()) {
+        if (!publishOne(*frame)) break;
         ++counters.framesPublished;
-        offset += *length;
+        published = cursor.offset();
     }
-    unsent.erase(unsent.begin(), unsent.begin() + static_cast<std::ptrdiff_t>(offset));
+    unsent.erase(unsent.begin(), unsent.begin() + static_cast<std::ptrdiff_t>(published));
     return unsent.empty();
 }
 
@@ -691,12 +690,7 @@ transport::SendStatus NatsTransport::Impl::send(std::span<const std::uint8_t> fr
     if (!unsent.empty() && !retryUnsent()) return transport::SendStatus::WouldBlock;
     // Room first, so that all frames are taken or none.
     std::size_t frameCount = 0;
-    for (std::size_t offset = 0; offset < frames.size();) {
-        const auto length = wire::frameLength(frames.data() + offset, frames.size() - offset, options.maxPayload);
-        if (!length) break;
-        ++frameCount;
-        offset += *length;
-    }
+    for (wire::FrameCursor counting(frames, options.maxPayload); counting.next();) ++frameCount;
     if (js != nullptr && options.jetstream.ack &&
         shared.inflight.load(std::memory_order_relaxed) + frameCount > options.jetstream.maxInflight) {
         return transport::SendStatus::WouldBlock;
@@ -708,16 +702,15 @@ transport::SendStatus NatsTransport::Impl::send(std::span<const std::uint8_t> fr
             options.reconnectBufferBytes) {
         return transport::SendStatus::WouldBlock; // reconnecting, and nats.c's buffer is full
     }
-    std::size_t offset = 0;
-    while (offset < frames.size()) {
-        const auto length = wire::frameLength(frames.data() + offset, frames.size() - offset, options.maxPayload);
-        if (!length) {
+    wire::FrameCursor cursor(frames, options.maxPayload);
+    while (true) {
+        const auto next = cursor.next();
+        if (!next) {
             // Not whole frames (a caller's bug): nothing after this can be cut.
-            counters.dropsMalformed += 1;
+            if (cursor.error() != wire::WireError::Ok) counters.dropsMalformed += 1;
             break;
         }
-        const wire::FrameView frame(frames.data() + offset, *length);
-        offset += *length;
+        const wire::FrameView frame = *next;
         if (frame.messageType() == static_cast<std::uint8_t>(wire::MessageType::Subscribe)) {
             const auto view = wire::SubscribeView::parse(frame.data(), frame.size(), /*verifyChecksum=*/true);
             if (!view) {
