@@ -13,19 +13,19 @@ namespace {
 
 /// One frame of `size` bytes: a Trade (64), else an OrderBook snapshot whose
 /// levels fill the rest, half bids and half asks around one price.
-std::vector<std::uint8_t> templateFrame(std::size_t size, wire::SourceType source) {
+std::vector<std::uint8_t> templateFrame(std::size_t size, std::uint8_t source) {
     std::vector<std::uint8_t> frame(size);
     const auto id = *wire::InstrumentId::symbol(wire::VenueId::Binance, wire::AssetType::Pair, "BTCUSDT");
     constexpr std::int64_t PRICE = 65'000 * wire::PRICE_SCALE;
     std::size_t written = 0;
     if (size == wire::TradeLayout::SIZE) {
         auto b = *wire::TradeBuilder::into(frame.data(), frame.size());
-        b.source(source).sequence(1).timestamp(1);
+        b.source(static_cast<wire::SourceType>(source)).sequence(1).timestamp(1);
         b.instrument_id(id).price(PRICE).volume(wire::PRICE_SCALE / 100).side(1);
         written = b.finish();
     } else {
         auto b = *wire::OrderBookBuilder::into(frame.data(), frame.size());
-        b.source(source).sequence(1).timestamp(1);
+        b.source(static_cast<wire::SourceType>(source)).sequence(1).timestamp(1);
         b.instrument_id(id).update_id(1).is_snapshot(1);
         const std::size_t levels = (size - wire::OrderBookLayout::SIZE) / LEVEL_BYTES;
         std::vector<wire::BookLevel> bids, asks;
@@ -60,7 +60,7 @@ std::uint64_t epochNs() noexcept {
     return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
-FrameBatch::FrameBatch(std::size_t size, std::size_t count, wire::SourceType source) : m_size(size) {
+FrameBatch::FrameBatch(std::size_t size, std::size_t count, std::uint8_t source) : m_size(size) {
     const auto one = templateFrame(size, source);
     m_bytes.resize(size * count);
     for (std::size_t i = 0; i < count; ++i) std::memcpy(m_bytes.data() + i * size, one.data(), size);

@@ -16,9 +16,10 @@ namespace alphapulse::cli::bench {
 
 /// Measured frames carry this source; the frames that check every consumer is
 /// listening before the clock starts carry WARMUP_SOURCE, so sequence gaps
-/// and counts never mix the two.
-inline constexpr auto MEASURED_SOURCE = wire::SourceType::External;
-inline constexpr auto WARMUP_SOURCE = wire::SourceType::VenueConnector;
+/// and counts never mix the two. Both are numbers no SourceType names, so no
+/// live producer shares them when bench joins a running bus (--use-running).
+inline constexpr std::uint8_t MEASURED_SOURCE = 0xB0;
+inline constexpr std::uint8_t WARMUP_SOURCE = 0xB1;
 
 inline constexpr std::size_t MIN_FRAME = 64;           ///< a Trade
 inline constexpr std::size_t MAX_FRAME = 64 * 1024;    ///< within the default max payload
@@ -33,7 +34,7 @@ inline constexpr std::size_t LEVEL_BYTES = 16;         ///< one OrderBook level
 /// `count` frames of `size` bytes back to back, all of one instrument, from `source`.
 class FrameBatch {
 public:
-    FrameBatch(std::size_t size, std::size_t count, wire::SourceType source);
+    FrameBatch(std::size_t size, std::size_t count, std::uint8_t source);
 
     /// Sequences first, first+1, ... , timestamp `nowNs`, checksums recomputed;
     /// the first `count` frames only. Returns their bytes.

@@ -20,8 +20,8 @@ std::uint64_t monotonicNs() noexcept {
 
 bool ConsumerTally::frame(const std::uint8_t* data, std::size_t size) noexcept {
     const auto source = data[wire::header::SOURCE_OFFSET];
-    if (source != static_cast<std::uint8_t>(MEASURED_SOURCE)) {
-        if (source == static_cast<std::uint8_t>(WARMUP_SOURCE)) m_listening.store(true, std::memory_order_release);
+    if (source != MEASURED_SOURCE) {
+        if (source == WARMUP_SOURCE) m_listening.store(true, std::memory_order_release);
         return false;
     }
     const std::uint64_t now = epochNs();
