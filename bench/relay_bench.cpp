@@ -10,6 +10,11 @@
 //   zmq    one ZeroMQ ipc PUB (an XPUB, only to learn when the subscribers have
 //          joined) -> 1 or 4 SUBs, one ZeroMQ message per frame (its normal use)
 //   unix   producer -> consumer over a Unix stream socketpair, no relay: the floor
+//   tcp    the same relay on TCP loopback (TcpTransport clients) vs ZeroMQ tcp://
+//
+// Our producer's transport batches naturally (WriteMode::Batched, issue 12,
+// docs/design/client-batching.md); the latency runs also measure the
+// one-write-per-frame path (WriteMode::Immediate) in the same run.
 //
 // Throughput: the producer sends a fixed count of frames as fast as it can;
 // each consumer measures frames received / (time of its last receive - time of
@@ -56,9 +61,11 @@
 #include "alphapulse/client/relay_client.hpp"
 #include "alphapulse/relay/relay.hpp"
 #include "alphapulse/transport/frame_reader.hpp"
+#include "alphapulse/transport/tcp_transport.hpp"
 #include "alphapulse/transport/unix_socket.hpp"
 #include "alphapulse/transport/unix_socket_transport.hpp"
 #include "alphapulse/wire.hpp"
+#include "tcp_listener.hpp"
 
 namespace {
 
@@ -91,6 +98,9 @@ struct Settings {
     int zmqHwm = 1'000'000;                  // like the market_data relay's 1,000,000-frame queue
     int cpuProducer = -1, cpuRelay = -1, cpuConsumer = -1; // sched_setaffinity when >= 0
     bool latency = true, throughput = true;
+    bool tcp = true;      // --no-tcp: skip the TCP loopback pair (relay on TCP vs zmq tcp://)
+    transport::WriteMode writeMode = transport::WriteMode::Batched; // --write-mode: our producer's
+    transport::BatchingOptions batching;                            // --idle-gap-ns, --flusher-spin-ns
     std::string only;     // --only relay|zmq|unix: run just that transport's scenarios
     bool rt = false;      // --rt: SCHED_FIFO for every benchmark process (root), isolating it from other load
     bool zmqDrop = false;
@@ -259,14 +269,28 @@ struct ConsumerLoop {
 
 // ---------------------------------------------------------------- our relay
 
+/// How our side of a scenario connects: Unix socket or TCP, and the producer's write mode.
+struct Link {
+    std::uint16_t tcpPort = 0; // 0: the Unix socket
+    transport::WriteMode writeMode = transport::WriteMode::Batched;
+};
+
+/// A loopback port nobody listens on now (the kernel's choice, released at once).
+std::uint16_t freePort() {
+    const fixtures::TcpListener listener;
+    if (!listener.ok) die("free port");
+    return listener.port;
+}
+
 [[noreturn]] void relayProcess(const std::string& path, const std::string& logPath, int readyFd, int cpu,
-                               bool backpressure, std::uint32_t busyPollUs) {
+                               bool backpressure, std::uint32_t busyPollUs, std::uint16_t tcpPort) {
     role("ap-relay", cpu);
     const int log = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (log >= 0) ::dup2(log, STDERR_FILENO);
     try {
         auto config = relay::defaultConfig(wire::Domain::MarketData);
-        config.socketPath = path;
+        config.socketPath = path; // also names the stats socket on TCP
+        if (tcpPort != 0) config.tcpAddress = "127.0.0.1:" + std::to_string(tcpPort);
         // Throughput runs are lossless by default, like ZeroMQ with XPUB_NODROP: a consumer
         // that falls behind holds the producer back instead of losing frames (queue_full).
         if (backpressure) config.overload = relay::OverloadPolicy::Backpressure;
@@ -283,20 +307,34 @@ struct ConsumerLoop {
     ::_exit(0);
 }
 
-std::unique_ptr<client::RelayClient> connectClient(const std::string& path, bool producer) {
-    transport::UnixSocketTransport::Options options;
-    options.path = path;
+std::unique_ptr<client::RelayClient> connectClient(const Settings& s, const std::string& path, bool producer,
+                                                   const Link& link) {
+    std::unique_ptr<transport::Transport> t;
+    if (link.tcpPort != 0) {
+        transport::TcpTransport::Options options;
+        options.port = link.tcpPort;
+        options.writeMode = link.writeMode;
+        options.batching = s.batching;
+        t = std::make_unique<transport::TcpTransport>(options);
+    } else {
+        transport::UnixSocketTransport::Options options;
+        options.path = path;
+        options.writeMode = link.writeMode;
+        options.batching = s.batching;
+        t = std::make_unique<transport::UnixSocketTransport>(options);
+    }
     client::ClientOptions co;
     co.name = producer ? "bench-producer" : "bench-consumer";
     if (producer) co.subscription = std::bitset<256>{}; // a pure producer: the relay queues nothing for it
-    auto c = std::make_unique<client::RelayClient>(std::make_unique<transport::UnixSocketTransport>(options), co);
+    auto c = std::make_unique<client::RelayClient>(std::move(t), co);
     if (!c->connected()) die("connect to relay");
     return c;
 }
 
-[[noreturn]] void oursProducer(const Settings& s, const std::string& path, std::uint64_t frames, Mode mode) {
+[[noreturn]] void oursProducer(const Settings& s, const std::string& path, std::uint64_t frames, Mode mode,
+                               const Link& link) {
     role("ap-producer", s.cpuProducer);
-    auto c = connectClient(path, true);
+    auto c = connectClient(s, path, true, link);
     auto publish = [&](std::span<const std::uint8_t> bytes) {
         while (c->publish(bytes) != transport::SendStatus::Ok) {
             pollfd p{c->pollFd(), POLLOUT, 0};
@@ -323,18 +361,23 @@ std::unique_ptr<client::RelayClient> connectClient(const std::string& path, bool
             publish(frame);
         }
     }
-    while (c->transport().pendingBytes() > 0) {
-        pollfd p{c->pollFd(), POLLOUT, 0};
-        ::poll(&p, 1, 10);
-        c->flush();
+    if (!c->close(std::chrono::seconds(60))) die("frames left after 60 s");
+    if (std::getenv("RELAY_BENCH_DEBUG") != nullptr) {
+        if (const auto* st = dynamic_cast<const transport::StreamTransport*>(&c->transport())) {
+            const auto w = st->writeCounters();
+            std::fprintf(stderr, "  producer: %llu frames, %llu writes (%llu by the caller), %llu kicks\n",
+                         static_cast<unsigned long long>(frames), static_cast<unsigned long long>(w.writes),
+                         static_cast<unsigned long long>(w.callerWrites), static_cast<unsigned long long>(w.kicks));
+        }
     }
     g_shared->producerDone.store(1);
     ::_exit(0);
 }
 
-[[noreturn]] void oursConsumer(const Settings& s, const std::string& path, int idx, std::uint64_t frames, Mode mode) {
+[[noreturn]] void oursConsumer(const Settings& s, const std::string& path, int idx, std::uint64_t frames, Mode mode,
+                               const Link& link) {
     role("ap-consumer", s.cpuConsumer);
-    auto c = connectClient(path, false);
+    auto c = connectClient(s, path, false, link);
     ConsumerLoop loop(idx, frames, s, mode);
     auto handler = [&](const wire::FrameView& f) { loop.frame(f.data()); };
     g_shared->ready.fetch_add(1);
@@ -620,9 +663,10 @@ void collect(Outcome& o, int consumers, std::uint64_t frames, Mode mode) {
 /// the spinning scenarios are not run with --rt.
 bool skipMode(const Settings& s, Mode mode) { return s.rt && mode == Mode::Spin; }
 
-Outcome runRelay(const Settings& s, int consumers, std::uint64_t frames, Mode mode) {
+Outcome runRelay(const Settings& s, int consumers, std::uint64_t frames, Mode mode, Link link = {}) {
     Outcome o;
     o.skipped = (!s.only.empty() && s.only != "relay") || skipMode(s, mode);
+    if (link.tcpPort != 0) link.tcpPort = freePort();
     if (o.skipped) return o;
     g_cpuSec = 0;
     resetShared();
@@ -631,7 +675,7 @@ Outcome runRelay(const Settings& s, int consumers, std::uint64_t frames, Mode mo
     if (::pipe2(pipefd, O_CLOEXEC) != 0) die("pipe");
     std::vector<pid_t> relayPid{spawn([&] { relayProcess(path, g_dir + "/relay.log", pipefd[1], s.cpuRelay,
                                                                    mode == Mode::Throughput && !s.relayDrop,
-                                                                   s.relayBusyPollUs);
+                                                                   s.relayBusyPollUs, link.tcpPort);
     })};
     ::close(pipefd[1]);
     pollfd p{pipefd[0], POLLIN, 0};
@@ -640,7 +684,7 @@ Outcome runRelay(const Settings& s, int consumers, std::uint64_t frames, Mode mo
     ::close(pipefd[0]);
     std::vector<pid_t> pids;
     if (up) {
-        for (int i = 0; i < consumers; ++i) pids.push_back(spawn([&] { oursConsumer(s, path, i, frames, mode); }));
+        for (int i = 0; i < consumers; ++i) pids.push_back(spawn([&] { oursConsumer(s, path, i, frames, mode, link); }));
         // Every consumer connected and accepted by the relay before the first frame.
         const bool joined =
             waitFor([&] { return g_shared->ready.load() == consumers; }, 5'000 * MS) &&
@@ -649,7 +693,7 @@ Outcome runRelay(const Settings& s, int consumers, std::uint64_t frames, Mode mo
                 return st && st->clients.size() == static_cast<std::size_t>(consumers);
             }, 5'000 * MS);
         if (joined) {
-            pids.push_back(spawn([&] { oursProducer(s, path, frames, mode); }));
+            pids.push_back(spawn([&] { oursProducer(s, path, frames, mode, link); }));
             if (waitFor([&] { return g_shared->ready.load() == consumers + 1; }, 5'000 * MS)) {
                 g_shared->start.store(1, std::memory_order_release);
             }
@@ -665,13 +709,14 @@ Outcome runRelay(const Settings& s, int consumers, std::uint64_t frames, Mode mo
     return o;
 }
 
-Outcome runZmq(const Settings& s, int consumers, std::uint64_t frames, Mode mode) {
+Outcome runZmq(const Settings& s, int consumers, std::uint64_t frames, Mode mode, bool tcp = false) {
     Outcome o;
     o.skipped = (!s.only.empty() && s.only != "zmq") || skipMode(s, mode);
     if (o.skipped) return o;
     g_cpuSec = 0;
     resetShared();
-    const std::string endpoint = "ipc://" + g_dir + "/zmq.ipc";
+    const std::string endpoint =
+        tcp ? "tcp://127.0.0.1:" + std::to_string(freePort()) : "ipc://" + g_dir + "/zmq.ipc";
     std::vector<pid_t> pids;
     pids.push_back(spawn([&] { zmqProducer(s, endpoint, consumers, frames, mode); }));
     if (waitFor([&] { return g_shared->ready.load() == 1; }, 5'000 * MS)) {
@@ -747,6 +792,7 @@ void usage() {
         "relay_bench [--reps N] [--frames N] [--frames-fan N] [--zmq-frames N] [--zmq-frames-fan N]\n"
         "            [--latency-frames N] [--batch N] [--no-latency] [--no-throughput] [--zmq-drop]\n"
         "            [--only relay|zmq|unix] [--rt] [--relay-drop] [--relay-busy-poll-us N]\n"
+        "            [--write-mode batched|immediate] [--idle-gap-ns N] [--flusher-spin-ns N] [--direct-burst N] [--no-tcp]\n"
         "--rt: SCHED_FIFO priority 10 for producer, relay and consumers (needs root); unless CPUs are given,\n"
         "      pins the producer and the relay to CPU 0 and the consumers to CPU 1 (a spinning FIFO consumer\n"
         "      must not share a CPU with the relay)\n"
@@ -781,6 +827,18 @@ int main(int argc, char** argv) {
         else if (a == "--relay-busy-poll-us") s.relayBusyPollUs = static_cast<std::uint32_t>(num());
         else if (a == "--only" && i + 1 < argc) s.only = argv[++i];
         else if (a == "--no-throughput") s.throughput = false;
+        else if (a == "--no-tcp") s.tcp = false;
+        else if (a == "--idle-gap-ns") s.batching.idleGapNs = static_cast<std::uint32_t>(num());
+        else if (a == "--flusher-spin-ns") s.batching.flusherSpinNs = static_cast<std::uint32_t>(num());
+        else if (a == "--direct-burst") s.batching.directBurst = static_cast<std::uint32_t>(num());
+        else if (a == "--write-mode" && i + 1 < argc) {
+            const auto m = transport::writeModeFromName(argv[++i]);
+            if (!m) {
+                usage();
+                return 2;
+            }
+            s.writeMode = *m;
+        }
         else if (a == "--cpu-producer") s.cpuProducer = static_cast<int>(num());
         else if (a == "--cpu-relay") s.cpuRelay = static_cast<int>(num());
         else if (a == "--cpu-consumer") s.cpuConsumer = static_cast<int>(num());
@@ -824,6 +882,10 @@ int main(int argc, char** argv) {
     std::printf("relay_bench: scheduling %s; CPUs producer %d relay %d consumers %d (-1: not pinned); zmq %s\n",
                 s.rt ? "SCHED_FIFO 10" : "normal (SCHED_OTHER)", s.cpuProducer, s.cpuRelay, s.cpuConsumer,
                 s.zmqDrop ? "PUB drops beyond the HWM" : "XPUB_NODROP (lossless)");
+    std::printf("relay_bench: our producer writes %s (idle gap %u ns, direct burst %u, flusher spin %u ns); "
+                "TCP pair %s\n",
+                std::string(transport::writeModeName(s.writeMode)).c_str(), s.batching.idleGapNs,
+                s.batching.directBurst, s.batching.flusherSpinNs, s.tcp ? "on" : "off");
     std::printf("relay_bench: relay = market_data defaults%s\n",
                 s.relayDrop ? " (drop policy everywhere)"
                             : "; throughput runs with overload=backpressure (lossless), latency runs with drop");
@@ -832,12 +894,14 @@ int main(int argc, char** argv) {
     // Throughput series (frames/s; for 4 consumers, the slowest consumer of each repetition).
     Series tRelay1("relay, 1 consumer"), tRelay4("relay, 4 consumers (each, slowest)"),
         tRelay4avg("relay, 4 consumers (each, mean)"), tZmq1("zmq, 1 SUB"), tZmq4("zmq, 4 SUBs (each, slowest)"),
-        tZmq4avg("zmq, 4 SUBs (each, mean)"), tUnix("unix socket, no relay");
+        tZmq4avg("zmq, 4 SUBs (each, mean)"), tUnix("unix socket, no relay"), tRelayTcp("relay on tcp, 1 consumer"),
+        tZmqTcp("zmq tcp, 1 SUB");
     // Latency series (us).
     struct Lat {
         Series p50, p90, p99, max;
     };
-    Lat lRelaySpin, lRelayBlock, lZmqSpin, lZmqBlock, lUnixSpin, lUnixBlock;
+    Lat lRelaySpin, lRelayBlock, lZmqSpin, lZmqBlock, lUnixSpin, lUnixBlock, lRelayImmediateSpin;
+    const Link ours{0, s.writeMode};
 
     auto addRate = [](Series& one, Series* avg, const Outcome& o, std::uint64_t frames) {
         if (o.skipped) return;
@@ -882,7 +946,7 @@ int main(int argc, char** argv) {
     const std::uint64_t begin = nowNs();
     for (int rep = 1; rep <= s.reps; ++rep) {
         if (s.throughput) {
-            Outcome o = runRelay(s, 1, s.frames, Mode::Throughput);
+            Outcome o = runRelay(s, 1, s.frames, Mode::Throughput, ours);
             progress("relay 1 consumer", rep, o);
             addRate(tRelay1, nullptr, o, s.frames);
             o = runZmq(s, 1, s.zmqFrames, Mode::Throughput);
@@ -891,24 +955,36 @@ int main(int argc, char** argv) {
             o = runUnix(s, s.frames, Mode::Throughput);
             progress("unix (no relay)", rep, o);
             addRate(tUnix, nullptr, o, s.frames);
-            o = runRelay(s, 4, s.framesFan, Mode::Throughput);
+            o = runRelay(s, 4, s.framesFan, Mode::Throughput, ours);
             progress("relay 4 consumers", rep, o);
             addRate(tRelay4, &tRelay4avg, o, s.framesFan);
             o = runZmq(s, 4, s.zmqFramesFan, Mode::Throughput);
             progress("zmq 4 SUBs", rep, o);
             addRate(tZmq4, &tZmq4avg, o, s.zmqFramesFan);
+            if (s.tcp) {
+                o = runRelay(s, 1, s.frames, Mode::Throughput, Link{1, s.writeMode});
+                progress("relay on tcp 1 consumer", rep, o);
+                addRate(tRelayTcp, nullptr, o, s.frames);
+                o = runZmq(s, 1, s.zmqFrames, Mode::Throughput, /*tcp=*/true);
+                progress("zmq tcp 1 SUB", rep, o);
+                addRate(tZmqTcp, nullptr, o, s.zmqFrames);
+            }
         }
         if (s.latency) {
-            Outcome o = runRelay(s, 1, s.latencyFrames, Mode::Spin);
+            Outcome o = runRelay(s, 1, s.latencyFrames, Mode::Spin, ours);
             progress("latency relay, spin", rep, o);
             addLat(lRelaySpin, o);
+            // The one-write-per-frame path, same run: what batching must not slow down at a low rate.
+            o = runRelay(s, 1, s.latencyFrames, Mode::Spin, Link{0, transport::WriteMode::Immediate});
+            progress("latency relay immediate, spin", rep, o);
+            addLat(lRelayImmediateSpin, o);
             o = runZmq(s, 1, s.latencyFrames, Mode::Spin);
             progress("latency zmq, spin", rep, o);
             addLat(lZmqSpin, o);
             o = runUnix(s, s.latencyFrames, Mode::Spin);
             progress("latency unix, spin", rep, o);
             addLat(lUnixSpin, o);
-            o = runRelay(s, 1, s.latencyFrames, Mode::Block);
+            o = runRelay(s, 1, s.latencyFrames, Mode::Block, ours);
             progress("latency relay, block", rep, o);
             addLat(lRelayBlock, o);
             o = runZmq(s, 1, s.latencyFrames, Mode::Block);
@@ -930,7 +1006,8 @@ int main(int argc, char** argv) {
         std::printf("\nthroughput, frames/s received per consumer\n");
         std::printf("  %-40s %12s %26s %10s %12s %13s\n", "", "median", "min .. max", "lost", "relay drops",
                     "CPU ns/frame");
-        for (const Series* x : {&tRelay1, &tZmq1, &tUnix, &tRelay4, &tRelay4avg, &tZmq4, &tZmq4avg}) {
+        for (const Series* x :
+             {&tRelay1, &tZmq1, &tUnix, &tRelay4, &tRelay4avg, &tZmq4, &tZmq4avg, &tRelayTcp, &tZmqTcp}) {
             char cpu[32] = "-";
             if (!x->cpuNs.empty()) std::snprintf(cpu, sizeof cpu, "%.1f", median(x->cpuNs));
             std::printf("  %-40s %12s %12s .. %-12s %10llu %12llu %13s\n", x->label.c_str(), mfps(x->med()).c_str(),
@@ -943,7 +1020,8 @@ int main(int argc, char** argv) {
         std::printf("\nlatency producer -> consumer at %.0f frames/s, us\n", 1e9 / static_cast<double>(s.intervalNs));
         std::printf("  %-28s %8s %8s %8s %8s   %s\n", "", "p50", "p90", "p99", "max", "p50 / p99 min .. max");
         const std::pair<const char*, const Lat*> rows[] = {
-            {"relay, consumer spins", &lRelaySpin}, {"zmq, SUB spins", &lZmqSpin},
+            {"relay, consumer spins", &lRelaySpin}, {"relay immediate, spins", &lRelayImmediateSpin},
+            {"zmq, SUB spins", &lZmqSpin},
             {"unix (no relay), spins", &lUnixSpin}, {"relay, consumer blocks", &lRelayBlock},
             {"zmq, SUB blocks", &lZmqBlock},        {"unix (no relay), blocks", &lUnixBlock}};
         for (const auto& [name, l] : rows) {
@@ -990,6 +1068,25 @@ int main(int argc, char** argv) {
         target("latency p99, consumer spins (us)", lRelaySpin.p99.med(), 40, false, "us");
         target("latency p50, consumer blocks (us)", lRelayBlock.p50.med(), 15, false, "us");
         target("latency p99, consumer blocks (us)", lRelayBlock.p99.med(), 40, false, "us");
+    }
+    // Issue 12: one frame per publish as fast as ZeroMQ's best (ratios of the same run).
+    std::printf("\nissue 12 goals (medians, same run; --batch %zu)\n", s.batch);
+    if (s.throughput && s.batch == 1) {
+        target("relay / zmq ipc, 1 consumer (goal 2x)", tRelay1.med() / tZmq1.med(), 2, true, "x");
+        target("relay / zmq ipc, 1 consumer (stretch 4x)", tRelay1.med() / tZmq1.med(), 4, true, "x");
+        target("relay / zmq ipc, 4 consumers, slowest each", tRelay4.med() / tZmq4.med(), 1.5, true, "x");
+    }
+    if (s.throughput && s.batch >= 256) {
+        target("relay / zmq ipc, 1 consumer, 256 per publish", tRelay1.med() / tZmq1.med(), 6, true, "x");
+    }
+    if (s.throughput && s.tcp) {
+        target("relay on tcp / zmq tcp, 1 consumer", tRelayTcp.med() / tZmqTcp.med(), 2, true, "x");
+    }
+    if (s.latency) {
+        target("latency p50 spin, batched / immediate", lRelaySpin.p50.med() / lRelayImmediateSpin.p50.med(), 1.2,
+               false, "x");
+        target("latency p50 spin, relay / bare unix socket", lRelaySpin.p50.med() / lUnixSpin.p50.med(), 1.3, false,
+               "x");
     }
     if (failures != 0) std::printf("\n%d run(s) failed or timed out (see above)\n", failures);
     return failures != 0 ? 1 : 0;

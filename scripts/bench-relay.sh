@@ -7,6 +7,11 @@
 #
 #   scripts/bench-relay.sh                      # 5 repetitions
 #   scripts/bench-relay.sh --reps 3 --no-latency   # extra args go to relay_bench
+#   # issue 12, one frame per publish (the unix floor then does ~0.35 M/s: fewer frames):
+#   BENCH_TIMEOUT=900 scripts/bench-relay.sh --reps 3 --batch 1 --frames 5000000 --frames-fan 4000000 \
+#       --zmq-frames 2000000 --zmq-frames-fan 1000000
+#   # our producer's write mode and its tuning: --write-mode batched|immediate, --idle-gap-ns N,
+#   # --direct-burst N, --flusher-spin-ns N; --no-tcp skips the TCP pair (relay on TCP vs zmq tcp://)
 #
 # Environment: BUILD_DIR (default build-bench-relay), BENCH_JOBS (default 2),
 # CXX (default: CMake's choice), BENCH_TIMEOUT (seconds, default 280).

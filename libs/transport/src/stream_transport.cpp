@@ -37,6 +37,7 @@ bool StreamTransport::connect() {
 bool StreamTransport::connected() const noexcept { return m_fd >= 0 && !m_writer->failed(); }
 std::size_t StreamTransport::pendingBytes() const noexcept { return m_writer->pending(); }
 WriteMode StreamTransport::writeMode() const noexcept { return m_writer->mode(); }
+WriteCounters StreamTransport::writeCounters() const noexcept { return m_writer->counters(); }
 
 void StreamTransport::close() noexcept {
     // A connection a write broke keeps its unwritten frames, as fail() does.

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <system_error>
+#include <utility>
 
 #include "alphapulse/wire/frame.hpp"
 
@@ -92,16 +93,27 @@ StreamWriter::Append StreamWriter::append(std::span<const std::uint8_t> frames) 
     m_tail.store(tail + n, std::memory_order_seq_cst);
 
     if (m_mode == WriteMode::Batched) {
+        const std::uint64_t now = nowNs();
+        const std::uint64_t previousCall = std::exchange(m_lastAppendNs, now);
         if (m_state.load(std::memory_order_seq_cst) != Parked) return Append::Ok; // the flusher takes it
-        const bool quiet = nowNs() - m_lastWriteNs.load(std::memory_order_relaxed) >= m_batching.idleGapNs;
-        if (!quiet || !tryLockToken()) {
+        // Busy: this send follows the last write closely AND the previous
+        // send. The second half keeps a low-rate producer whose last write
+        // returned late (preempted by the reader it woke, on a busy machine)
+        // on the direct path: its sends are still far apart.
+        const bool busy = now - m_lastWriteNs.load(std::memory_order_relaxed) < m_batching.idleGapNs &&
+                          now - previousCall < 4ULL * m_batching.idleGapNs;
+        // A short burst (a paced producer catching up, a few frames from one
+        // input) is still written directly: waking the flusher costs more
+        // latency than a few syscalls. A longer one is a stream: batch it.
+        m_busyStreak = busy ? m_busyStreak + 1 : 0;
+        if (m_busyStreak > m_batching.directBurst || !tryLockToken()) {
             kick();
             return Append::Ok;
         }
     } else if (!tryLockToken()) {
         return Append::Ok; // unreachable without a flusher; kept for symmetry
     }
-    const Wrote wrote = writeAvailable();
+    const Wrote wrote = writeAvailable(true);
     if (wrote == Wrote::Failed) {
         // Broken during this call: these frames count as not taken (the
         // caller keeps them); the older ones stay for detach(). Under the
@@ -121,7 +133,7 @@ bool StreamWriter::flush() {
     // A running flusher is writing (or waiting for room): nothing to add.
     if (m_mode == WriteMode::Batched && m_state.load(std::memory_order_acquire) != Parked) return true;
     if (!tryLockToken()) return !failed();
-    const Wrote wrote = writeAvailable();
+    const Wrote wrote = writeAvailable(true);
     unlockToken();
     if (wrote == Wrote::Failed) return false;
     if (wrote == Wrote::SocketFull && m_mode == WriteMode::Batched) kick();
@@ -134,7 +146,7 @@ bool StreamWriter::tryLockToken() noexcept {
     return !m_writing.load(std::memory_order_relaxed) && !m_writing.exchange(true, std::memory_order_acquire);
 }
 
-StreamWriter::Wrote StreamWriter::writeAvailable() {
+StreamWriter::Wrote StreamWriter::writeAvailable(bool caller) {
     if (failed()) return Wrote::Failed;
     for (;;) {
         const std::uint64_t head = m_head.load(std::memory_order_relaxed);
@@ -154,6 +166,8 @@ StreamWriter::Wrote StreamWriter::writeAvailable() {
             m_head.store(head + static_cast<std::uint64_t>(n), std::memory_order_release);
             advanceFrameStart(head + static_cast<std::uint64_t>(n));
             m_lastWriteNs.store(nowNs(), std::memory_order_relaxed);
+            m_writes.fetch_add(1, std::memory_order_relaxed);
+            if (caller) m_callerWrites.fetch_add(1, std::memory_order_relaxed);
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
@@ -215,6 +229,7 @@ void StreamWriter::kick() {
     std::uint32_t expected = Parked;
     // Only the first kick of a parked flusher pays the syscall.
     if (!m_state.compare_exchange_strong(expected, Kicked, std::memory_order_seq_cst)) return;
+    m_kicks.fetch_add(1, std::memory_order_relaxed);
     if (!m_flusher.joinable()) {
         m_wakeFd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (m_wakeFd < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
@@ -268,7 +283,7 @@ void StreamWriter::serve() {
             cpuRelax();
             continue;
         }
-        const Wrote wrote = writeAvailable();
+        const Wrote wrote = writeAvailable(false);
         unlockToken();
         if (wrote == Wrote::Failed) return;
         if (wrote == Wrote::SocketFull) {

@@ -66,12 +66,17 @@ public:
     /// Owner, after failed() (SYNC POINT m_failed: written before its release).
     [[nodiscard]] const std::string& failure() const noexcept { return m_failure; }
     [[nodiscard]] WriteMode mode() const noexcept { return m_mode; }
+    /// Any thread; approximate while the flusher runs.
+    [[nodiscard]] WriteCounters counters() const noexcept {
+        return {m_writes.load(std::memory_order_relaxed), m_callerWrites.load(std::memory_order_relaxed),
+                m_kicks.load(std::memory_order_relaxed)};
+    }
 
 private:
     enum State : std::uint32_t { Parked, Kicked, Active };
     enum class Wrote : std::uint8_t { Drained, SocketFull, Failed };
 
-    Wrote writeAvailable();                 // @pre token held
+    Wrote writeAvailable(bool caller); // @pre token held
     bool tryLockToken() noexcept;
     void unlockToken() noexcept { m_writing.store(false, std::memory_order_seq_cst); }
     void advanceFrameStart(std::uint64_t head) noexcept;
@@ -101,12 +106,15 @@ private:
     /// the owner counts free space from it).
     std::atomic<std::uint64_t> m_frameStart{0};
     std::atomic<std::uint64_t> m_lastWriteNs{0};
+    std::uint64_t m_lastAppendNs = 0; ///< owner only: when the previous send() began
+    std::uint32_t m_busyStreak = 0;   ///< owner only: sends in a row that found the socket busy
     alignas(64) std::atomic<bool> m_writing{false}; ///< the write token
     std::atomic<std::uint32_t> m_state{Parked};
     std::atomic<bool> m_stop{false};
     std::atomic<bool> m_exit{false};
     std::atomic<bool> m_failed{false};
     std::string m_failure;
+    std::atomic<std::uint64_t> m_writes{0}, m_callerWrites{0}, m_kicks{0};
     std::thread m_flusher;
 };
 

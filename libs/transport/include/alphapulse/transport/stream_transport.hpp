@@ -57,6 +57,7 @@ public:
     void close() noexcept final;
     [[nodiscard]] const std::string& reason() const noexcept final { return m_reason; }
     [[nodiscard]] WriteMode writeMode() const noexcept;
+    [[nodiscard]] WriteCounters writeCounters() const noexcept;
 
 protected:
     explicit StreamTransport(const StreamOptions& options);

@@ -19,12 +19,23 @@ enum class WriteMode : std::uint8_t {
 
 /// The tuning of WriteMode::Batched; the defaults are what the benchmarks chose.
 struct BatchingOptions {
-    /// A send() at least this long after the last write goes out from the
-    /// caller at once (a quiet socket: lowest latency); a closer one is left
-    /// to the flusher. 1/idleGapNs is the rate where batching starts.
+    /// A send() at least this long after the last write, or 4x this long
+    /// after the previous send(), goes out from the caller at once (a quiet
+    /// socket: lowest latency); a closer one is left to the flusher. About
+    /// 1/idleGapNs is the rate where batching starts.
     std::uint32_t idleGapNs = 10'000;
+    /// Busy sends in a row still written by the caller before the flusher
+    /// takes over: a short burst costs a few syscalls, not a thread wake-up.
+    std::uint32_t directBurst = 4;
     /// How long the flusher polls an empty ring before it sleeps again.
     std::uint32_t flusherSpinNs = 5'000;
+};
+
+/// What a stream transport's sending side did (for benchmarks and tuning).
+struct WriteCounters {
+    std::uint64_t writes = 0;       ///< write syscalls that took bytes
+    std::uint64_t callerWrites = 0; ///< of those, made by the publishing thread (a quiet socket, flush())
+    std::uint64_t kicks = 0;        ///< times a sleeping flusher was woken
 };
 
 [[nodiscard]] constexpr std::string_view writeModeName(WriteMode mode) noexcept {
