@@ -166,7 +166,7 @@ const readPage = () => page.evaluate((domains) => {
     drops: Object.fromEntries(domains.map((d) => [d, num(`relay-drops-${d}`)])),
     gaps: Object.fromEntries(domains.map((d) => [d, num(`gaps-${d}`)])),
     p99: num('latency-p99'),
-    rows: Object.fromEntries(['instruments', 'signals', 'orders', 'fills', 'execution_reports', 'types', 'latency']
+    rows: Object.fromEntries(['instruments', 'signals', 'orders', 'fills', 'execution_reports', 'types', 'latency', 'sources']
       .map((t) => [t, document.querySelectorAll(`#${t} tbody tr`).length])),
     instrumentsText: document.querySelector('#instruments tbody').textContent,
   };
@@ -205,6 +205,7 @@ check(b.p99 > 0 && b.p99 < 1_000_000, `end-to-end p99 latency shown: ${b.p99} µ
 check(b.instrumentsText.includes(instrument.split(" ").pop()), `the quotes table shows ${instrument}` + (b.instrumentsText.includes(instrument.split(' ').pop()) ? '' : `: ${b.instrumentsText.slice(0, 300)}`));
 for (const t of ['instruments', 'signals', 'orders', 'fills', 'execution_reports']) check(b.rows[t] > 0, `${t} table has ${b.rows[t]} rows`);
 check(b.rows.types >= 5, `message types table lists ${b.rows.types} types`);
+check(b.rows.sources >= 2, `producers table lists ${b.rows.sources} sources (collectors, execution)`);
 
 // The charts: uPlot draws axes on the canvas even without data, so look for
 // the series' own colours (app.js: market_data #4ea1ff, p99 #f06b5f).

@@ -64,6 +64,7 @@ Aggregator::Second& Aggregator::slotFor(std::uint64_t second) noexcept {
         slot.second = second;
         slot.byType.fill(0);
         slot.byDomain.fill(0);
+        slot.bySource.fill(0);
         for (auto& h : slot.latency) h.clear();
     }
     return slot;
@@ -82,6 +83,8 @@ void Aggregator::onFrame(wire::Domain domain, const wire::FrameView& frame, std:
     Second& slot = slotFor(nowNs / NS_PER_S);
     ++slot.byType[type];
     ++slot.byDomain[d];
+    ++slot.bySource[frame.source()];
+    ++m_totalBySource[frame.source()];
     ++m_totalByType[type];
     ++m_totalByDomain[d];
     m_bytesByDomain[d] += frame.size();

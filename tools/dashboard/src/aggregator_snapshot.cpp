@@ -102,6 +102,19 @@ codec::Json Aggregator::typesJson(std::uint64_t nowNs) const {
     return list;
 }
 
+codec::Json Aggregator::sourcesJson(std::uint64_t nowNs) const {
+    codec::Json list = codec::Json::array();
+    for (std::size_t s = 0; s < 256; ++s) {
+        if (m_totalBySource[s] == 0) continue;
+        const auto name = wire::sourceTypeName(static_cast<std::uint8_t>(s));
+        list.push_back({{"source", s},
+                        {"name", name.empty() ? "source " + std::to_string(s) : std::string(name)},
+                        {"frames", m_totalBySource[s]},
+                        {"rate", rateOf(nowNs, m_totalBySource[s], [s](const Second& x) { return x.bySource[s]; })}});
+    }
+    return list;
+}
+
 codec::Json Aggregator::historyJson(std::uint64_t nowNs) const {
     // One point per second since counting began (at most historySeconds),
     // the second in progress excluded: its count is not final yet.
@@ -226,6 +239,7 @@ codec::Json Aggregator::snapshot(std::uint64_t nowNs) const {
     j["rate_window_s"] = m_options.rateWindowSeconds;
     j["domains"] = domainsJson(nowNs);
     j["types"] = typesJson(nowNs);
+    j["sources"] = sourcesJson(nowNs);
     j["history"] = historyJson(nowNs);
     j["latency"] = latencyJson(nowNs);
     j["instruments"] = instrumentsJson();

@@ -94,6 +94,31 @@ TEST(Aggregator, RatesAreMeansOverCompleteSecondsOfTheWindow) {
     EXPECT_DOUBLE_EQ(byName(fresh->snapshot(T0 + S / 2)["domains"], "name", "signals")["rate"].get<double>(), 100.0);
 }
 
+TEST(Aggregator, SourcesCountedAndRatedPerProducer) {
+    AggregatorOptions options;
+    options.rateWindowSeconds = 2;
+    auto agg = std::make_unique<Aggregator>(options);
+    agg->start(T0);
+    // Seconds T0+1 and T0+2: 30 Binance quotes and 4 fills each; 6 frames from a source no name is given to.
+    for (std::uint64_t k = 1; k <= 2; ++k) {
+        for (int i = 0; i < 30; ++i) agg->onFrame(Domain::MarketData, quote("BTCUSDT", 1, 2, T0 + k * S).view(), T0 + k * S);
+        for (std::uint64_t i = 0; i < 4; ++i) agg->onFrame(Domain::Execution, fill(i + 1, T0 + k * S).view(), T0 + k * S);
+    }
+    auto unnamed = trade("ETHUSDT", 3, T0 + 2 * S);
+    unnamed.bytes[header::SOURCE_OFFSET] = 0xB0;
+    for (int i = 0; i < 6; ++i) agg->onFrame(Domain::MarketData, unnamed.view(), T0 + 2 * S);
+
+    const auto snap = agg->snapshot(T0 + 3 * S);
+    ASSERT_EQ(snap["sources"].size(), 3U) << snap["sources"].dump();
+    const auto& binance = byName(snap["sources"], "name", "BinanceCollector");
+    EXPECT_EQ(binance["frames"], 60);
+    EXPECT_DOUBLE_EQ(binance["rate"].get<double>(), 30.0);
+    EXPECT_EQ(byName(snap["sources"], "name", "ExecutionEngine")["frames"], 8);
+    const auto& other = byName(snap["sources"], "name", "source 176");
+    EXPECT_EQ(other["source"], 176);
+    EXPECT_DOUBLE_EQ(other["rate"].get<double>(), 3.0); // 6 frames over the 2-second window
+}
+
 TEST(Aggregator, LatencyPercentilesFromHeaderTimestamps) {
     auto agg = std::make_unique<Aggregator>();
     const std::uint64_t now = T0 + 3 * S;

@@ -123,6 +123,8 @@ function drawLatency(s) {
 
 function drawTypes(s) {
   fillTable('types', s.types.map((t) => [t.name, t.domain, [fmtInt(t.frames), 'n', `type-${t.name}`], [fmtRate(t.rate), 'n']]));
+  // Who produced them: the header's source (under the load profile, the synthetic feed is AlpacaCollector).
+  fillTable('sources', (s.sources || []).map((p) => [p.name, [fmtInt(p.frames), 'n', `source-${p.name}`], [fmtRate(p.rate), 'n', `source-rate-${p.name}`]]));
 }
 
 function drawInstruments(s) {

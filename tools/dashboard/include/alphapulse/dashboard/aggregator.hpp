@@ -1,6 +1,8 @@
 #pragma once
 // What the dashboard and `alphapulse top` show, computed from the frames a
-// MultiRelayConsumer delivers: counts and rates per domain and message type,
+// MultiRelayConsumer delivers: counts and rates per domain, message type and
+// source (the producer kind in the header: under `--profile load` the
+// synthetic feed's 200,000 frames/s stand apart from the real collectors),
 // the latest quote and trade per instrument, the recent signals, orders,
 // fills and execution reports, and end-to-end latency percentiles.
 //
@@ -74,6 +76,7 @@ private:
         std::uint64_t second = 0; ///< epoch second this slot holds
         std::array<std::uint32_t, 256> byType{};
         std::array<std::uint32_t, DOMAINS> byDomain{};
+        std::array<std::uint32_t, 256> bySource{};
         std::array<LatencyHistogram, DOMAINS> latency{};
     };
     struct Instrument {
@@ -110,6 +113,7 @@ private:
 
     codec::Json domainsJson(std::uint64_t nowNs) const;
     codec::Json typesJson(std::uint64_t nowNs) const;
+    codec::Json sourcesJson(std::uint64_t nowNs) const;
     codec::Json historyJson(std::uint64_t nowNs) const;
     codec::Json latencyJson(std::uint64_t nowNs) const;
     codec::Json instrumentsJson() const;
@@ -120,6 +124,7 @@ private:
     std::uint64_t m_startNs = 0; ///< first frame or first snapshot
     std::array<Second, SLOTS> m_seconds{};
     std::array<std::uint64_t, 256> m_totalByType{};
+    std::array<std::uint64_t, 256> m_totalBySource{};
     std::array<std::uint64_t, DOMAINS> m_totalByDomain{};
     std::array<std::uint64_t, DOMAINS> m_bytesByDomain{};
     std::array<std::uint64_t, DOMAINS> m_stale{};      ///< timestamps too old to be a latency
