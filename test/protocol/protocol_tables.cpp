@@ -96,7 +96,7 @@ std::string fieldNote(std::string_view layout, const FieldDescriptor& f) {
     if (layout == "MEVOpportunity" && n == "priority") return "0-255, higher = more urgent";
     if (layout == "FlashLoanSignal" && n == "provider") return "1 Aave, 2 Balancer, 3 dYdX, 4 UniswapV3 flash swap, 5 Maker";
     if (layout == "Heartbeat" && n == "status") return "1 ok, 2 degraded, 3 stopping";
-    if (layout == "Snapshot" && n == "phase") return "1 begins the snapshot, 2 ends it";
+    if (layout == "Snapshot" && n == "phase") return "1 begins the snapshot, 2 ends it; from a relay also 3 acknowledgement (section 5)";
     if ((layout == "ArbitrageOpportunity" || layout == "PoolArbitrageSignal") && n == "confidence") return "0-10000";
     if (layout == "LiquidityImbalance" && n == "fee_tier") return "hundredths of a basis point (3000 = 0.3%)";
     if (layout == "LiquidityImbalance" && n == "historical_avg_ratio") return "30-day average, same scale as current_ratio";
@@ -112,7 +112,7 @@ std::string fieldNote(std::string_view layout, const FieldDescriptor& f) {
     if (layout == "TertiaryVenue" && n == "venue_c_router") return "third router address";
     if (layout == "PoolAddresses") return f.kind == FieldKind::Padding ? "zero on write, ignored on read" : "pool contract (for quoter calls)";
     if (layout == "Subscribe" && n == "message_types") return "bit t (byte t / 8, bit t % 8) selects type t; all zero = nothing";
-    if (layout == "Subscribe" && n == "flags") return "0; reserved for subscription options";
+    if (layout == "Subscribe" && n == "flags") return "bit 0 resume, bit 1 snapshot, bit 2 acks (section 5); 0 = none";
     if (layout == "OrderBook" && n == "bid_count") return "bid levels that follow the fixed part";
     if (layout == "OrderBook" && n == "ask_count") return "ask levels that follow the bids";
     if (n == "reject_reason") return "0 = none; venue/engine-defined code";

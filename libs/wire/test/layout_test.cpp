@@ -525,7 +525,10 @@ constexpr std::size_t FIXED_MESSAGES_CHECKED_ABOVE = 27;
 
 TEST(Layout, EveryFixedLayoutHasABuilderBytesTest) {
     std::size_t fixed = 0;
-    for (const MessageLayout* layout : allLayouts()) fixed += layout->rule == SizeRule::Fixed ? 1U : 0U;
+    // Subscribe is checked above too: its rule is Opaque only for its resume tail.
+    for (const MessageLayout* layout : allLayouts()) {
+        fixed += layout->rule == SizeRule::Fixed || layout->type == 104 ? 1U : 0U;
+    }
     EXPECT_EQ(fixed, FIXED_MESSAGES_CHECKED_ABOVE) << "a new fixed layout needs an AP_BUILD_AND_CHECK line";
 }
 

@@ -409,11 +409,15 @@ ALPHAPULSE_DEFINE_MESSAGE(ConfigUpdate, ConfigUpdate, 1, Fixed, ALPHAPULSE_CONFI
 /// only these message types. Bit t of message_types (byte t / 8, bit t % 8)
 /// selects type t; all zero = send me nothing (a pure producer). A client
 /// that never subscribes receives every type of the relay's domain.
+/// `flags` asks for recovery (subscribe.hpp): resume where I stopped, a
+/// snapshot of the last values, acknowledgements of what I produce; the
+/// resume points follow the fixed part (size rule Opaque, so a Subscribe
+/// without them is the 72-byte frame it always was).
 #define ALPHAPULSE_SUBSCRIBE(X)        \
     X(message_types, ft::bytes<32>)    \
     X(flags, ft::u8)                   \
     X(_padding, ft::pad<7>)
-ALPHAPULSE_DEFINE_MESSAGE(Subscribe, Subscribe, 1, Fixed, ALPHAPULSE_SUBSCRIBE)
+ALPHAPULSE_DEFINE_MESSAGE(Subscribe, Subscribe, 1, Opaque, ALPHAPULSE_SUBSCRIBE)
 
 /// A message schema published at run time (libs/schema): the schema of
 /// (schema_type, schema_version) as one UTF-8 JSON object in the schema file
