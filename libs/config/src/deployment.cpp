@@ -239,6 +239,10 @@ private:
             if (isPolicy) {
                 try {
                     static_cast<void>(relay::applyRelaySetting(key, value, d.relay));
+                } catch (const relay::SettingError& e) {
+                    // A nested key (journal.window_frames) at its own line.
+                    std::string where = m_name + ":" + std::to_string(e.line);
+                    throw ConfigError(where + ": " + path + "." + e.key + ": " + e.why);
                 } catch (const std::runtime_error& e) {
                     // "key 'k' at line n: why": this file's messages name the line themselves.
                     const std::string message = e.what();

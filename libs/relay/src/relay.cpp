@@ -1,4 +1,4 @@
-#include "alphapulse/relay/relay.hpp"
+#include "relay_impl.hpp"
 
 #include <fcntl.h>
 #include <sys/epoll.h>
@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-
 #include <algorithm>
 #include <bitset>
 #include <cerrno>
@@ -21,189 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "alphapulse/transport/frame_reader.hpp"
-#include "alphapulse/transport/tcp_socket.hpp"
-#include "alphapulse/transport/unix_socket.hpp"
-#include "alphapulse/wire/messages.hpp"
-#include "alphapulse/wire/relay_errors.hpp"
-#include "out_queue.hpp"
-#include "relay_log.hpp"
-
 namespace alphapulse::relay {
-namespace {
-
-using wire::FrameView;
-using wire::WireError;
-
-constexpr std::size_t READ_BUFFER = 1 << 20;  // per client: many frames per read()
-constexpr int MAX_READS_PER_EVENT = 4;        // fairness between producers
-constexpr int MAX_EVENTS = 256;
-/// markClosing() reason for closes that are not a drop (peer left, I/O error, shutdown).
-constexpr DropReason NO_DROP = DropReason::COUNT_;
-using wire::RelayError;
-/// Out of file descriptors: the listener is not watched for this long, then
-/// tried again (doubling up to the maximum), so the loop never spins on it.
-constexpr std::uint64_t ACCEPT_RETRY_MIN_NS = 50'000'000;
-constexpr std::uint64_t ACCEPT_RETRY_MAX_NS = 1'000'000'000;
-
-std::uint64_t monotonicNs() {
-    return static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-            .count());
-}
-
-std::uint64_t realtimeNs() {
-    return static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count());
-}
-
-wire::SourceType relaySource(wire::Domain domain) {
-    switch (domain) {
-    case wire::Domain::MarketData: return wire::SourceType::MarketDataRelay;
-    case wire::Domain::Signals: return wire::SourceType::SignalRelay;
-    case wire::Domain::Execution: return wire::SourceType::ExecutionRelay;
-    default: return wire::SourceType::SystemRelay;
-    }
-}
-
-/// Raises the soft descriptor limit towards the hard one, enough for
-/// max_clients (a relay needs a descriptor per client; the usual soft limit
-/// of 1024 would refuse clients long before max_clients otherwise).
-void raiseDescriptorLimit(std::uint32_t maxClients) {
-    rlimit limit{};
-    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
-    const rlim_t wanted = std::min<rlim_t>(limit.rlim_max, rlim_t{maxClients} + 64);
-    if (limit.rlim_cur < wanted) {
-        limit.rlim_cur = wanted;
-        ::setrlimit(RLIMIT_NOFILE, &limit);
-    }
-    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < rlim_t{maxClients} + 16) {
-        logWarn("descriptor limit %llu is below max_clients=%u: clients beyond it are refused (raise ulimit -n)",
-                static_cast<unsigned long long>(limit.rlim_cur), maxClients);
-    }
-}
-
-struct Client {
-    Client(int descriptor, const transport::PeerCredentials& peer, const RelayConfig& config,
-           detail::QueueBudget& budget)
-        : fd(descriptor), cred(peer), reader(READ_BUFFER, config.maxPayload),
-          out(config.maxQueueSize, config.maxQueueBytes, &budget) {
-        stats.fd = fd;
-        stats.pid = cred.pid;
-        stats.uid = cred.uid;
-        subscription.set();
-    }
-    int fd;
-    transport::PeerCredentials cred;
-    bool mayProduce = true;
-    std::bitset<256> subscription; ///< message types it receives
-    transport::FrameReader reader;
-    detail::OutQueue out;
-    bool haveSequence = false;
-    std::uint64_t lastSequence = 0;
-    bool dropping = false;       ///< Drop policy: shed until drained below circuit_breaker
-    bool droppingForMemory = false; ///< shedding because the relay's budget ran out (else its own queue)
-    bool peerGone = false;       ///< a write found the peer closed: nothing more is queued for it, but
-                                 ///< what it sent before closing is still read (the read side closes it)
-    bool wantWrite = false;      ///< EPOLLOUT registered
-    bool writeBlocked = false;   ///< its socket was full (EAGAIN): not written again until EPOLLOUT says it drained
-    std::uint32_t events = 0;    ///< the epoll mask registered (updateInterest skips epoll_ctl when unchanged)
-    bool detached = false;       ///< removed from epoll while producers are paused (peer hung up)
-    bool heldBack = false;       ///< Backpressure: whole frames wait in `reader` for room downstream
-    std::uint64_t aboveBreakerSinceNs = 0;
-    std::uint64_t errorsReported = 0;
-    std::uint32_t errorCodesSent = 0; ///< bit per RelayError: the first of each is reported, once
-    bool closing = false;
-    std::string closeReason;
-    ClientStats stats;
-};
-
-} // namespace
-
-class Relay::Impl {
-public:
-    explicit Impl(RelayConfig config);
-    ~Impl();
-    void run(bool handleSignals);
-    void stop() noexcept {
-        m_stopRequested.store(true, std::memory_order_release);
-        const std::uint64_t one = 1;
-        [[maybe_unused]] const auto n = ::write(m_wakeFd, &one, sizeof one);
-    }
-    RelayStats stats() const;
-    const RelayConfig& config() const noexcept { return m_config; }
-
-private:
-    RelayStats snapshot() const; ///< caller holds m_mutex or is the loop thread
-    void acceptClients(int listenFd);
-    /// accept() failed for want of descriptors: serves one waiting peer with
-    /// the spare descriptor (a client is refused, a stats reader answered) and
-    /// returns true; without one, stops watching the listeners for a while.
-    bool outOfDescriptors(int listenFd, int error);
-    void writeStats(int fd); ///< one stats JSON line, then closes fd
-    void rearmListeners();
-    /// Sends `to` an Error frame and closes it (a client the relay will not serve).
-    void refuse(int fd, RelayError code, std::string_view text);
-    /// TCP: whether the peer's address is allowed (logs and counts a refusal).
-    bool admitTcp(const sockaddr_storage& peer, std::string& peerText);
-    void serveStats();
-    void readFrom(Client& client);
-    void processFrames(Client& client);
-    /// Frames (and bytes) every client but `sender` can still queue.
-    std::uint64_t roomForFanOut(const Client& sender, std::size_t& roomBytes) const;
-    void fanOut(Client& sender, const std::uint8_t* data, std::size_t bytes, std::uint64_t frames);
-    void enqueue(Client& consumer, const std::uint8_t* data, std::size_t bytes, std::uint64_t frames);
-    bool relayCarries(std::uint8_t type) const noexcept;
-    void handleSubscribe(Client& client, const FrameView& frame);
-    void sendError(Client& to, RelayError code, std::uint8_t relatedType, std::uint64_t relatedSequence,
-                   std::string_view text);
-    /// The first Error of `code` on this connection only.
-    void sendErrorOnce(Client& to, RelayError code, std::uint8_t relatedType, std::uint64_t relatedSequence,
-                       std::string_view text);
-    /// Tells a producer why its frame was dropped (Error frame; see relay_errors.hpp).
-    void reportRejection(Client& client, DropReason reason, const FrameView& frame);
-    /// Types some client other than `sender` receives (lossless domains count the rest).
-    std::bitset<256> consumersWant(const Client& sender) const;
-    void flush(Client& client);
-    /// One sendmsg() of what is queued for `client`, counted; its result.
-    ssize_t writeQueued(Client& client);
-    void updateInterest(Client& client);
-    void checkBackpressure();
-    /// Backpressure held producers back for want of budget memory too long:
-    /// the consumer holding most is disconnected.
-    void enforceBudget(std::uint64_t now);
-    bool roomForAnyHeld() const;
-    void markClosing(Client& client, DropReason reason, std::string why);
-    void closeMarked();
-    void closeClient(Client& client, const std::string& why);
-    int loopTimeoutMs() const;
-    void shutdown();
-
-    RelayConfig m_config;
-    std::string m_statsPath;
-    int m_epoll = -1;
-    int m_listen = -1;      ///< the Unix socket clients connect to (-1 when serving on TCP)
-    int m_tcpListen = -1;   ///< the TCP listener (tcp_address)
-    int m_statsListen = -1;
-    int m_wakeFd = -1;
-    int m_signalFd = -1;
-    int m_spareFd = -1;     ///< kept open to refuse a client when descriptors run out
-    std::uint64_t m_acceptRetryNs = 0;   ///< listeners unwatched until then (0: watched)
-    std::uint64_t m_acceptBackoffNs = ACCEPT_RETRY_MIN_NS;
-    std::uint64_t m_budgetBlockedSinceNs = 0;
-    detail::QueueBudget m_budget; ///< declared before m_clients: queues give their memory back to it
-    std::unordered_map<int, std::unique_ptr<Client>> m_clients;
-    std::vector<Client*> m_order; ///< clients in connection order (fan-out iterates this)
-    bool m_producersPaused = false;
-    bool m_stopping = false;
-    std::atomic<bool> m_stopRequested{false};
-    std::uint64_t m_startNs = monotonicNs();
-    std::uint64_t m_lastActivityNs = 0; ///< busy-poll window start
-    std::uint32_t m_ownUid = ::getuid();
-    mutable std::mutex m_mutex; ///< guards counters and clients against stats() from other threads
-    RelayStats m_stats;
-};
 
 Relay::Impl::Impl(RelayConfig config) : m_config(std::move(config)) {
     if (m_config.socketPath.empty()) m_config.socketPath = defaultSocketPath(m_config.domain);
@@ -240,6 +57,10 @@ Relay::Impl::Impl(RelayConfig config) : m_config(std::move(config)) {
     std::string allowed;
     for (const auto& a : m_config.allowedAddresses) allowed += (allowed.empty() ? "" : ",") + a;
     m_stats.queueMemoryLimit = m_config.maxTotalQueueBytes;
+    openJournal();
+    if (m_config.snapshotInstruments != 0) {
+        m_snapshots = std::make_unique<detail::SnapshotCache>(m_config.snapshotInstruments, m_config.domain);
+    }
     logInfo("relay %s listening on %s (stats %s): max_queue_size=%u circuit_breaker=%u max_clients=%u "
             "max_total_queue_bytes=%llu validate_checksums=%s require_sequence=%s overload=%s%s%s",
             m_stats.domain.c_str(), where.c_str(), m_statsPath.c_str(), m_config.maxQueueSize,
@@ -343,6 +164,14 @@ void Relay::Impl::acceptClients(int listenFd) {
                     client->mayProduce ? "" : " (consumer only: not allowed to produce)");
         }
         Client& added = *client;
+        if (m_journal) {
+            // Held until it says where to resume (its Subscribe) or HOLD_NS passes: resume.hpp.
+            added.catchUp.state = detail::CatchUp::State::Held;
+            added.catchUp.connectedNs = monotonicNs();
+            added.catchUp.connectedRealNs = realtimeNs();
+            added.catchUp.joinPosition = m_journal->head();
+            m_anyCatchingUp = true;
+        }
         m_order.push_back(client.get());
         m_clients.emplace(fd, std::move(client));
         // Read at once: a client's Subscribe usually arrives with its connection,
@@ -494,11 +323,13 @@ void Relay::Impl::processFrames(Client& client) {
     // consumer receives (none connected yet, or none subscribed to its type)
     // is counted and its producer told, not fanned out to nobody.
     const std::bitset<256> wanted = backpressure ? consumersWant(client) : std::bitset<256>{};
+    const std::uint64_t receivedNs = m_journal ? realtimeNs() : 0; // one clock read per batch
     for (;;) {
         const auto next = client.reader.peek();
         if (!next) {
             if (next.error() == WireError::Truncated) break;
             flushRun();
+            if (m_journal) m_journal->commit(); // what it accepted before the garbage goes out: journaled first
             client.reader.clear();
             markClosing(client, DropReason::Desynchronised,
                         std::string("stream desynchronised: ") + std::string(wire::errorName(next.error())));
@@ -523,12 +354,27 @@ void Relay::Impl::processFrames(Client& client) {
             handleSubscribe(client, frame);
             continue;
         }
+        if (client.catchUp.state == detail::CatchUp::State::Held) activate(client, nullptr, false); // spoke without resuming
+        // A producer that asked for acknowledgements continues its source's
+        // sequence across connections and relay restarts: the journal's
+        // last frame of that source is what it must follow.
+        const bool journalSequence = m_journal && client.wantsAcks && m_journal->hasSource(frame.source());
+        if (journalSequence) {
+            client.haveSequence = true;
+            client.lastSequence = m_journal->lastSequence(frame.source());
+        }
         if (!client.mayProduce) {
             reject = DropReason::NotAllowed;
         } else if (!relayCarries(type)) {
             reject = DropReason::OutOfDomain;
         } else if (m_config.validateChecksums && !frame.checksumMatches()) {
             reject = DropReason::BadChecksum;
+        } else if (journalSequence && frame.sequence() <= client.lastSequence) {
+            // Resent after a reconnect, and already journaled: dropped
+            // without a word (the producer expects it), counted.
+            flushRun();
+            ++m_stats.journalDuplicates;
+            continue;
         } else if (m_config.requireSequence && client.haveSequence && frame.sequence() != client.lastSequence + 1) {
             reject = DropReason::BadSequence;
         } else if (backpressure && !wanted.test(type)) {
@@ -540,6 +386,13 @@ void Relay::Impl::processFrames(Client& client) {
             client.haveSequence = true;
             client.lastSequence = frame.sequence();
         }
+        if (m_journal && (reject == NO_DROP || reject == DropReason::NoConsumer)) {
+            // Journaled even when no consumer is connected: a consumer that
+            // resumes gets it (its producer is still told no_consumer).
+            m_journal->append(frame.data(), frame.size(), receivedNs);
+            client.ackSources.set(frame.source());
+        }
+        if (m_snapshots && reject == NO_DROP) m_snapshots->update(frame.data(), frame.size());
         if (reject != NO_DROP) {
             flushRun();
             ++m_stats.drops[static_cast<std::size_t>(reject)];
@@ -562,11 +415,15 @@ void Relay::Impl::processFrames(Client& client) {
         }
     }
     flushRun();
+    // Written before anything of this batch reaches a consumer (sockets are
+    // written later in the loop turn), then acknowledged to its producer.
+    if (m_journal && m_journal->commit() && client.wantsAcks && client.ackSources.any()) sendAcks(client);
 }
 
 void Relay::Impl::fanOut(Client& sender, const std::uint8_t* data, std::size_t bytes, std::uint64_t frames) {
     for (Client* consumer : m_order) {
         if (consumer == &sender || consumer->closing || consumer->peerGone) continue;
+        if (consumer->catchUp.state != detail::CatchUp::State::Live) continue; // gets it from the journal, in order
         if (consumer->subscription.all()) {
             enqueue(*consumer, data, bytes, frames);
             continue;
@@ -654,7 +511,9 @@ void Relay::Impl::handleSubscribe(Client& client, const FrameView& frame) {
     }
     client.subscription = subscription;
     client.stats.subscribed = true;
-    logInfo("fd=%d pid=%u subscribed to %zu message types", client.fd, client.cred.pid, subscription.count());
+    logInfo("fd=%d pid=%u subscribed to %zu message types%s", client.fd, client.cred.pid, subscription.count(),
+            view->flags() != 0 ? " (recovery flags follow)" : "");
+    applyRecoveryFlags(client, *view);
 }
 
 void Relay::Impl::sendError(Client& to, RelayError code, std::uint8_t relatedType, std::uint64_t relatedSequence,
@@ -920,7 +779,9 @@ int Relay::Impl::loopTimeoutMs() const {
     if (m_config.busyPollUs != 0 && monotonicNs() - m_lastActivityNs < std::uint64_t{m_config.busyPollUs} * 1000) {
         return 0; // busy-poll window after traffic
     }
-    if (m_producersPaused) return 10; // re-check slow consumers' deadlines
+    if (m_anyResending) return 0;     // catching up from the journal: go on at once
+    if (m_producersPaused || m_anyCatchingUp) return 10; // re-check slow consumers' deadlines, held clients'
+
     if (m_acceptRetryNs != 0) return 20; // listeners unwatched after running out of descriptors
     return 1000;
 }
@@ -976,6 +837,7 @@ void Relay::Impl::run(bool handleSignals) {
                 }
             }
         }
+        pumpCatchUps();
         for (Client* c : m_order) {
             if (!c->writeBlocked && (!c->out.empty() || c->wantWrite)) flush(*c);
         }

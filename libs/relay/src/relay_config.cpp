@@ -21,6 +21,7 @@ RelayConfig defaultConfig(wire::Domain domain) {
         c.validateChecksums = false;
         c.requireSequence = false;
         c.overload = OverloadPolicy::Drop;
+        c.snapshotInstruments = 100'000;
         break;
     case wire::Domain::Signals:
     case wire::Domain::System:
@@ -41,6 +42,7 @@ RelayConfig defaultConfig(wire::Domain domain) {
         c.requireSequence = true;
         c.overload = OverloadPolicy::Backpressure;
         c.producersAnyone = false; // only the relay's own user produces orders
+        c.journal.enabled = true;  // an order is never lost across a relay restart
         break;
     }
     return c;
@@ -55,7 +57,8 @@ std::string defaultSocketPath(wire::Domain domain) {
 namespace {
 
 [[noreturn]] void bad(const YAML::Node& node, const std::string& key, const std::string& why) {
-    throw std::runtime_error("key '" + key + "' at line " + std::to_string(node.Mark().line + 1) + ": " + why);
+    throw SettingError("key '" + key + "' at line " + std::to_string(node.Mark().line + 1) + ": " + why, key,
+                       node.Mark().line + 1, why);
 }
 
 template <typename T>
@@ -82,6 +85,46 @@ std::vector<std::string> stringList(const YAML::Node& node, const std::string& k
     return out;
 }
 
+/// `journal: true|false`, or a mapping of its settings.
+void applyJournalSetting(const YAML::Node& value, JournalConfig& journal) {
+    if (value.IsScalar()) {
+        journal.enabled = scalar<bool>(value, "journal");
+        return;
+    }
+    if (!value.IsMap()) bad(value, "journal", "expected true, false or a mapping (enabled, dir, window_frames, ...)");
+    journal.enabled = true;
+    for (const auto& entry : value) {
+        const auto key = entry.first.as<std::string>();
+        const std::string path = "journal." + key;
+        const YAML::Node& v = entry.second;
+        if (key == "enabled") {
+            journal.enabled = scalar<bool>(v, path);
+        } else if (key == "dir") {
+            journal.dir = scalar<std::string>(v, path);
+            if (journal.dir.empty()) bad(v, path, "empty directory");
+        } else if (key == "window_frames") {
+            journal.windowFrames = scalar<std::uint32_t>(v, path);
+            if (journal.windowFrames < 16 || journal.windowFrames > 100'000'000) bad(v, path, "expected 16 to 100000000");
+        } else if (key == "window_bytes") {
+            journal.windowBytes = scalar<std::uint64_t>(v, path);
+            if (journal.windowBytes < (1u << 20) || journal.windowBytes > (64ull << 30)) {
+                bad(v, path, "expected 1048576 (1 MiB) to 68719476736 (64 GiB)");
+            }
+        } else if (key == "file_bytes") {
+            journal.fileBytes = scalar<std::uint64_t>(v, path);
+            if (journal.fileBytes < (1u << 20)) bad(v, path, "must be at least 1048576 (1 MiB)");
+        } else if (key == "keep_files") {
+            journal.keepFiles = scalar<std::uint32_t>(v, path);
+            if (journal.keepFiles < 1 || journal.keepFiles > 100'000) bad(v, path, "expected 1 to 100000");
+        } else if (key == "fsync") {
+            journal.fsync = scalar<bool>(v, path);
+        } else {
+            bad(entry.first, path, "unknown setting; allowed: enabled, dir, window_frames, window_bytes, file_bytes, "
+                                   "keep_files, fsync");
+        }
+    }
+}
+
 } // namespace
 
 const std::vector<std::string>& relayPolicyKeys() {
@@ -89,7 +132,8 @@ const std::vector<std::string>& relayPolicyKeys() {
         "max_queue_size", "circuit_breaker", "max_queue_bytes", "validate_checksums", "require_sequence",
         "overload", "max_frame_size", "max_payload", "slow_consumer_timeout_ms", "shutdown_flush_ms",
         "socket_mode", "socket_buffer_bytes", "busy_poll_us", "allowed_uids", "allowed_gids", "producer_uids",
-        "producer_gids", "producers_anyone", "custom_types", "max_total_queue_bytes", "max_clients"};
+        "producer_gids", "producers_anyone", "custom_types", "max_total_queue_bytes", "max_clients", "journal",
+        "snapshot_instruments"};
     return keys;
 }
 
@@ -172,6 +216,11 @@ bool applyRelaySetting(const std::string& key, const YAML::Node& value, RelayCon
             if (t < 200 || t > 255) bad(value, key, "custom types are 200-255");
             config.customTypes.push_back(static_cast<std::uint8_t>(t));
         }
+    } else if (key == "journal") {
+        applyJournalSetting(value, config.journal);
+    } else if (key == "snapshot_instruments") {
+        config.snapshotInstruments = scalar<std::uint32_t>(value, key);
+        if (config.snapshotInstruments > 10'000'000) bad(value, key, "at most 10000000");
     } else {
         return false;
     }

@@ -37,6 +37,11 @@ std::string RelayStats::toJson() const {
     j["queue_memory_bytes"] = queueMemory;
     j["max_total_queue_bytes"] = queueMemoryLimit;
     j["accept_errors"] = acceptErrors;
+    if (journal) {
+        j["journal"] = {{"recovered", journalRecovered}, {"resent", journalResent}, {"missed", journalMissed},
+                        {"duplicates", journalDuplicates}, {"acks", journalAcks}};
+    }
+    if (snapshotFrames != 0) j["snapshot_frames"] = snapshotFrames;
     auto& d = j["drops"] = nlohmann::ordered_json::object();
     for (std::size_t i = 0; i < drops.size(); ++i) d[std::string(dropReasonName(static_cast<DropReason>(i)))] = drops[i];
     auto& list = j["clients"] = nlohmann::ordered_json::array();
@@ -67,6 +72,15 @@ std::optional<RelayStats> RelayStats::fromJson(std::string_view json) {
         s.queueMemory = j.value("queue_memory_bytes", std::uint64_t{0});
         s.queueMemoryLimit = j.value("max_total_queue_bytes", std::uint64_t{0});
         s.acceptErrors = j.value("accept_errors", std::uint64_t{0});
+        if (const auto journal = j.find("journal"); journal != j.end() && journal->is_object()) {
+            s.journal = true;
+            s.journalRecovered = journal->value("recovered", std::uint64_t{0});
+            s.journalResent = journal->value("resent", std::uint64_t{0});
+            s.journalMissed = journal->value("missed", std::uint64_t{0});
+            s.journalDuplicates = journal->value("duplicates", std::uint64_t{0});
+            s.journalAcks = journal->value("acks", std::uint64_t{0});
+        }
+        s.snapshotFrames = j.value("snapshot_frames", std::uint64_t{0});
         for (std::size_t i = 0; i < s.drops.size(); ++i) {
             // A reason an older relay did not have reads as 0.
             s.drops[i] = j.at("drops").value(std::string(dropReasonName(static_cast<DropReason>(i))), std::uint64_t{0});

@@ -21,6 +21,19 @@ enum class OverloadPolicy : std::uint8_t {
     Backpressure,
 };
 
+/// The relay's journal (docs/design/recovery.md): accepted frames kept in a
+/// window in memory and in capture files, resent to consumers that resume
+/// and acknowledged to producers that ask.
+struct JournalConfig {
+    bool enabled = false;               ///< default: on for execution, off elsewhere
+    std::string dir;                    ///< empty: "<socket path's directory>/<domain>.journal"
+    std::uint32_t windowFrames = 1'000'000; ///< frames the window in memory holds
+    std::uint64_t windowBytes = 128ull << 20; ///< bytes of frames the window holds
+    std::uint64_t fileBytes = 64ull << 20;    ///< a new file past this size
+    std::uint32_t keepFiles = 4;        ///< files kept on disk (the oldest are removed)
+    bool fsync = false;                 ///< fdatasync each commit: survive a machine crash, not only the relay's
+};
+
 struct RelayConfig {
     wire::Domain domain = wire::Domain::MarketData;
     std::string socketPath;                 ///< default: defaultSocketPath(domain)
@@ -58,6 +71,10 @@ struct RelayConfig {
     std::vector<std::uint32_t> producerGids;
     bool producersAnyone = true;                ///< execution defaults to false: only the relay's own user
     std::vector<std::uint8_t> customTypes;      ///< custom types (200-255) this relay also carries
+    JournalConfig journal;                      ///< `journal:` (execution: on)
+    /// Last frame per (type, instrument) kept for late joiners that ask for a
+    /// snapshot (Subscribe flag); 0 = none kept. Market data: 100,000.
+    std::uint32_t snapshotInstruments = 0;
 };
 
 /// The document's defaults for a domain: market data 1,000,000 / 800,000 /

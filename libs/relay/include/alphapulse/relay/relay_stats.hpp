@@ -55,6 +55,14 @@ struct RelayStats {
     std::uint64_t queueMemory = 0;      ///< bytes all consumers' queues hold (their capacity)
     std::uint64_t queueMemoryLimit = 0; ///< max_total_queue_bytes
     std::uint64_t acceptErrors = 0;     ///< accept() failures (out of file descriptors: EMFILE, ENFILE)
+    // Recovery (docs/design/recovery.md); in the JSON as "journal": {...} when journaled.
+    bool journal = false;               ///< this relay keeps a journal
+    std::uint64_t journalRecovered = 0; ///< frames read back from disk at start
+    std::uint64_t journalResent = 0;    ///< frames queued to clients catching up from the journal
+    std::uint64_t journalMissed = 0;    ///< frames clients asked for that the window no longer held
+    std::uint64_t journalDuplicates = 0; ///< frames a resending producer sent again, already journaled (dropped)
+    std::uint64_t journalAcks = 0;      ///< acknowledgements sent to producers
+    std::uint64_t snapshotFrames = 0;   ///< frames sent as snapshots to late joiners
     std::vector<ClientStats> clients;
 
     [[nodiscard]] std::string toJson() const;
