@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "alphapulse/wire/messages.hpp"
+#include "alphapulse/wire/subscribe.hpp"
 
 namespace alphapulse::client {
 
@@ -96,11 +97,7 @@ bool RelayClient::ensureConnected() {
     if (m_everConnected) ++m_counters.reconnects;
     m_everConnected = true;
     m_backoff = m_options.initialBackoff;
-    if (m_options.subscription) {
-        std::array<std::uint8_t, wire::SubscribeLayout::SIZE> subscribe{};
-        buildSubscribe(subscribe.data(), *m_options.subscription);
-        m_transport->send(subscribe);
-    }
+    sendSubscribe();
     if (!m_buffered.empty()) {
         // Frames published while away go first, in order.
         if (m_transport->send(m_buffered) == SendStatus::Ok) {
@@ -150,6 +147,32 @@ void RelayClient::flush() {
     m_transport->flush();
 }
 
+void RelayClient::sendSubscribe() {
+    // Resume points go to relays only: other buses (channel, shared memory,
+    // NATS) keep no journal and take a Subscribe as a subscription change.
+    const std::string where = m_transport->describe();
+    const bool relay = where.rfind("unix:", 0) == 0 || where.rfind("tcp:", 0) == 0;
+    const bool producerOnly = m_options.subscription && m_options.subscription->none(); // nothing to resume
+    if (relay && !producerOnly && (m_options.resume || m_options.snapshot)) {
+        std::bitset<256> types;
+        if (m_options.subscription) {
+            types = *m_options.subscription;
+        } else {
+            types.set(); // everything, as without a Subscribe
+        }
+        std::array<std::uint8_t, wire::subscribe::MAX_SIZE> frame{};
+        const auto extra = static_cast<std::uint8_t>(m_options.snapshot ? wire::subscribe::FLAG_SNAPSHOT : 0);
+        const std::size_t size = m_resume.buildSubscribe(frame.data(), frame.size(), types, extra);
+        m_transport->send({frame.data(), size});
+        return;
+    }
+    if (m_options.subscription) {
+        std::array<std::uint8_t, wire::SubscribeLayout::SIZE> subscribe{};
+        buildSubscribe(subscribe.data(), *m_options.subscription);
+        m_transport->send(subscribe);
+    }
+}
+
 void RelayClient::track(const wire::FrameView& frame) {
     ++m_counters.framesReceived;
     const std::uint8_t source = frame.source();
@@ -179,7 +202,13 @@ int RelayClient::poll(transport::FrameHandler handler, int timeoutMs) {
         return 0;
     }
     auto deliver = [&](const wire::FrameView& frame) {
+        if (m_resume.control(frame)) { // the relay's resend brackets: counted, not the application's
+            m_counters.catchUps = m_resume.catchUps();
+            m_counters.framesResent = m_resume.resent();
+            return;
+        }
         track(frame);
+        m_resume.delivered(frame);
         handler(frame);
     };
     const int n = m_transport->receive(deliver, timeoutMs);

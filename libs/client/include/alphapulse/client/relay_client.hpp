@@ -12,6 +12,8 @@
 //  - its subscription, sent again on every reconnect (a producer-only client
 //    subscribes to nothing, so the relay never queues frames for it);
 //  - gap detection from sequence numbers, per source, on what it receives;
+//  - resumption: on a relay that keeps a journal (execution), what it missed
+//    while disconnected, in order and once (resume_state.hpp);
 //  - a bounded drain on close() and destruction: what publish() took is
 //    handed to the bus before the connection goes (services need not poll
 //    the transport's pending bytes themselves).
@@ -24,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "alphapulse/client/resume_state.hpp"
 #include "alphapulse/transport/transport.hpp"
 
 namespace alphapulse::client {
@@ -39,6 +42,14 @@ struct ClientOptions {
     /// Longest the destructor waits for published frames to be handed over
     /// (drain()); 0: not at all (what was not written is lost).
     std::chrono::milliseconds closeTimeout{2000};
+    /// On a relay (Unix socket, TCP): every Subscribe says where it stopped
+    /// (per source, the last sequence delivered), so a journaled relay resends
+    /// what it missed before live frames (docs/design/recovery.md). Sent
+    /// even when `subscription` is nullopt (as the whole mask).
+    bool resume = true;
+    /// Ask the relay for the last frame per instrument on every connection
+    /// (market data: a late joiner's snapshot; not delivered twice).
+    bool snapshot = false;
 };
 
 struct ClientCounters {
@@ -49,6 +60,8 @@ struct ClientCounters {
     std::uint64_t sequenceResets = 0; ///< a source's sequence went back (a restart)
     std::uint64_t reconnects = 0;
     std::uint64_t relayErrors = 0;    ///< Error frames sent by the relay (bad sequence, slow consumer, ...)
+    std::uint64_t catchUps = 0;       ///< times a relay resent from its journal (or a snapshot) before live frames
+    std::uint64_t framesResent = 0;   ///< frames those catch-ups announced
 };
 
 /// Subscription helpers.
@@ -101,6 +114,7 @@ private:
     bool ensureConnected();
     void recoverUnsent();
     void track(const wire::FrameView& frame);
+    void sendSubscribe();
 
     std::unique_ptr<transport::Transport> m_transport;
     ClientOptions m_options;
@@ -113,6 +127,7 @@ private:
     bool m_closed = false;
     std::vector<std::uint64_t> m_lastSequence; ///< per source, 0 = none yet
     std::function<void(std::uint8_t, std::uint64_t, std::uint64_t)> m_onGap;
+    ResumeState m_resume; ///< what the next Subscribe asks a relay to resend
 };
 
 } // namespace alphapulse::client
