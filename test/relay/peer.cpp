@@ -8,17 +8,24 @@
 //
 //   produce  --socket P --type trade|quote|order|arbitrage --source S --count N
 //            [--batch B] [--rate FRAMES_PER_S] [--wait-file F] [--drain-ms D] [--timeout-ms T] [--bad-checksum]
+//            [--instruments K (market data: K instruments in turn)]
 //       A pure producer (empty subscription): sequences 1..N from source S, in
 //       batches, optionally at a rate; exits once everything is written.
 //       Prints {"published":N,"relay_errors":E,"reconnects":R}.
 //   consume  --socket P [--count N] [--timeout-ms T] [--types Trade,Quote] [--allow-gaps]
-//            [--linger-ms L] [--until-seq S]
+//            [--linger-ms L] [--until-seq S] [--snapshot 1] [--pause-at N --pause-ms M]
 //       Receives until N data frames (or a frame with sequence >= S) or the
 //       timeout, then listens L ms more; checks per-source order (+1 steps, or
 //       strictly rising with --allow-gaps). Prints one JSON line: count,
 //       per_source, per_type, last_seq, order_ok, gaps, relay_errors, reconnects.
 //   both     like produce (no subscription, so it also receives), then consume
 //            --expect N frames from the others; the summary is consume's.
+//   produce-acked --socket P --type T --source S --count N [--batch B] [--rate R] [--timeout-ms T]
+//       The resending producer of docs/design/recovery.md, on its own
+//       transport: asks for acknowledgements (Subscribe flag ACKS), and after
+//       every (re)connection resends from the sequence after the one the
+//       relay's journal holds. Exits once all N are acknowledged. Prints
+//       {"published":N,"acked":A,"reconnects":R,"sent":frames written, resends included}.
 //   raw      --socket P --fault garbage|truncated|huge|out-of-domain|bad-checksum|never-read|half-frame|probe
 //            [--type T] [--count N] [--hold-ms H] [--size BYTES (garbage)] [--bind ADDRESS (tcp)]
 //       Faults written straight to the socket. Prints one JSON line with what it saw.
@@ -35,6 +42,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
 #include <cstdarg>
 #include <cstdio>
@@ -42,6 +50,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <span>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -55,6 +64,7 @@
 #include "alphapulse/transport/unix_socket.hpp"
 #include "alphapulse/transport/unix_socket_transport.hpp"
 #include "alphapulse/wire/messages.hpp"
+#include "alphapulse/wire/subscribe.hpp"
 #include "peer.hpp"
 
 using namespace alphapulse;
@@ -143,8 +153,11 @@ std::uint8_t typeByName(const std::string& name) {
     return *type;
 }
 
-/// Appends one checksummed frame of `type` from `source` with `sequence`.
-void appendFrame(std::vector<std::uint8_t>& out, std::uint8_t type, std::uint8_t source, std::uint64_t sequence) {
+/// Appends one checksummed frame of `type` from `source` with `sequence`;
+/// market data on instrument `instrument` (0: BTCUSDT, else SYM<n>).
+void appendFrame(std::vector<std::uint8_t>& out, std::uint8_t type, std::uint8_t source, std::uint64_t sequence,
+                 std::uint64_t instrument = 0) {
+    const auto symbol = instrument == 0 ? std::string("BTCUSDT") : "SYM" + std::to_string(instrument);
     const auto at = out.size();
     const auto ts = sequence * 1000 + 1;
     switch (static_cast<wire::MessageType>(type)) {
@@ -152,7 +165,7 @@ void appendFrame(std::vector<std::uint8_t>& out, std::uint8_t type, std::uint8_t
         out.resize(at + wire::TradeLayout::SIZE);
         auto b = *wire::TradeBuilder::into(out.data() + at, wire::TradeLayout::SIZE);
         b.source(source).sequence(sequence).timestamp(ts);
-        b.instrument_id(*wire::InstrumentId::symbol(wire::VenueId::Binance, wire::AssetType::Pair, "BTCUSDT"));
+        b.instrument_id(*wire::InstrumentId::symbol(wire::VenueId::Binance, wire::AssetType::Pair, symbol));
         b.price(static_cast<std::int64_t>(sequence)).volume(sequence).side(1);
         b.finish();
         return;
@@ -161,7 +174,7 @@ void appendFrame(std::vector<std::uint8_t>& out, std::uint8_t type, std::uint8_t
         out.resize(at + wire::QuoteLayout::SIZE);
         auto b = *wire::QuoteBuilder::into(out.data() + at, wire::QuoteLayout::SIZE);
         b.source(source).sequence(sequence).timestamp(ts);
-        b.instrument_id(*wire::InstrumentId::symbol(wire::VenueId::Binance, wire::AssetType::Pair, "BTCUSDT"));
+        b.instrument_id(*wire::InstrumentId::symbol(wire::VenueId::Binance, wire::AssetType::Pair, symbol));
         b.bid_price(100).ask_price(101).bid_size(sequence).ask_size(sequence);
         b.finish();
         return;
@@ -192,6 +205,7 @@ std::unique_ptr<client::RelayClient> makeClient(const Args& args, std::optional<
     options.name = args.get("name", "test_peer");
     options.subscription = subscription;
     options.maxBackoff = std::chrono::milliseconds(200); // tests restart relays: come back quickly
+    options.snapshot = args.num("snapshot", 0) != 0;
     std::unique_ptr<client::RelayClient> c;
     if (args.get("config").empty()) {
         c = std::make_unique<client::RelayClient>(
@@ -284,11 +298,14 @@ std::string mapJson(const std::map<unsigned, std::uint64_t>& m) {
 
 void printSummary(Output& out, const Tally& t, const client::RelayClient& c) {
     out.printf("{\"count\":%llu,\"per_source\":%s,\"per_type\":%s,\"last_seq\":%s,\"order_ok\":%s,"
-                "\"gaps\":%llu,\"relay_errors\":%llu,\"reconnects\":%llu,\"disorder\":\"%s\"}\n",
+                "\"gaps\":%llu,\"relay_errors\":%llu,\"reconnects\":%llu,\"catch_ups\":%llu,\"resent\":%llu,"
+                "\"disorder\":\"%s\"}\n",
                 static_cast<unsigned long long>(t.count), mapJson(t.perSource).c_str(), mapJson(t.perType).c_str(),
                 mapJson(t.last).c_str(), t.orderOk ? "true" : "false", static_cast<unsigned long long>(t.gaps),
                 static_cast<unsigned long long>(t.relayErrors),
-                static_cast<unsigned long long>(c.counters().reconnects), t.firstDisorder.c_str());
+                static_cast<unsigned long long>(c.counters().reconnects),
+                static_cast<unsigned long long>(c.counters().catchUps),
+                static_cast<unsigned long long>(c.counters().framesResent), t.firstDisorder.c_str());
 }
 
 /// Publishes 1..count; polls `c` for frames meanwhile when `tally` is given.
@@ -310,7 +327,8 @@ bool produceAll(const Args& args, client::RelayClient& c, Tally* tally) {
         const std::uint64_t end = std::min(count, seq + batch - 1);
         for (std::uint64_t s = seq; s <= end; ++s) {
             const auto at = frames.size();
-            appendFrame(frames, type, source, s);
+            const std::uint64_t instruments = args.num("instruments", 0);
+            appendFrame(frames, type, source, s, instruments == 0 ? 0 : 1 + s % instruments);
             if (args.flag("bad-checksum")) frames[at + wire::header::CHECKSUM_OFFSET] ^= 0x5A;
         }
         if (rate != 0) {
@@ -356,7 +374,17 @@ void consumeUntil(const Args& args, client::RelayClient& c, Tally& tally, std::u
         if (untilSeq != 0) return tally.maxSequence >= untilSeq;
         return count != 0 && tally.count >= count;
     };
-    while (!done() && Clock::now() < deadline) c.poll(tally, 20);
+    // --pause-at N --pause-ms M: stop reading for M ms after N frames (a
+    // consumer that lags, so the relay holds frames for it).
+    const std::uint64_t pauseAt = args.num("pause-at", 0);
+    bool paused = false;
+    while (!done() && Clock::now() < deadline) {
+        c.poll(tally, 20);
+        if (pauseAt != 0 && !paused && tally.count >= pauseAt) {
+            paused = true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(args.num("pause-ms", 1000)));
+        }
+    }
     const auto lingerEnd = Clock::now() + std::chrono::milliseconds(args.num("linger-ms", 0));
     while (Clock::now() < lingerEnd) c.poll(tally, 10);
 }
@@ -398,6 +426,100 @@ int both(const Args& args, Output& out) {
     if (!produceAll(args, *c, &tally)) return 1;
     consumeUntil(args, *c, tally, args.num("expect", 0));
     printSummary(out, tally, *c);
+    return 0;
+}
+
+/// Connects (retrying until `deadline`), asks for acknowledgements of
+/// `source` and waits for the relay's first: the sequence its journal holds.
+std::optional<std::uint64_t> connectAcked(transport::Transport& t, std::uint8_t source, Clock::time_point deadline) {
+    while (!t.connect()) {
+        if (Clock::now() >= deadline) return std::nullopt;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::array<std::uint8_t, wire::subscribe::MAX_SIZE> subscribe{};
+    const wire::subscribe::ResumePoint point{source, 0};
+    const std::size_t size = wire::subscribe::build(subscribe.data(), subscribe.size(), {}, wire::subscribe::FLAG_ACKS,
+                                                    0, {&point, 1});
+    if (t.send({subscribe.data(), size}) != transport::SendStatus::Ok || !t.flush()) return std::nullopt;
+    std::optional<std::uint64_t> acked;
+    auto onFrame = [&](const wire::FrameView& frame) {
+        const auto view = wire::SnapshotView::parse(frame.data(), frame.size());
+        if (view && view->phase() == wire::subscribe::PHASE_ACK && view->snapshot_id() == source) {
+            acked = view->last_sequence();
+        }
+    };
+    while (!acked && Clock::now() < deadline) {
+        if (t.receive(onFrame, 10) < 0) return std::nullopt;
+    }
+    return acked;
+}
+
+int produceAcked(const Args& args, Output& out) {
+    const std::uint8_t type = typeByName(args.get("type", "order"));
+    const auto source = static_cast<std::uint8_t>(args.num("source", 80));
+    const std::uint64_t count = args.num("count", 1000);
+    const std::uint64_t batch = std::max<std::uint64_t>(1, args.num("batch", 100));
+    const std::uint64_t rate = args.num("rate", 0);
+    const auto deadline = Clock::now() + std::chrono::milliseconds(args.num("timeout-ms", 30'000));
+    // Every frame kept until acknowledged (here: built up front, all the same size).
+    std::vector<std::uint8_t> frames;
+    for (std::uint64_t seq = 1; seq <= count; ++seq) appendFrame(frames, type, source, seq);
+    const std::size_t frameSize = frames.size() / count;
+    transport::UnixSocketTransport t(transport::UnixSocketTransport::Options{args.get("socket")});
+    std::uint64_t acked = 0;
+    std::uint64_t next = 1; // the next sequence to send on this connection
+    std::uint64_t reconnects = 0;
+    std::uint64_t sent = 0;
+    bool connected = false;
+    auto onFrame = [&](const wire::FrameView& frame) {
+        const auto view = wire::SnapshotView::parse(frame.data(), frame.size());
+        if (view && view->phase() == wire::subscribe::PHASE_ACK && view->snapshot_id() == source) {
+            acked = std::max<std::uint64_t>(acked, view->last_sequence());
+        }
+    };
+    const auto start = Clock::now();
+    while (acked < count) {
+        if (Clock::now() >= deadline) {
+            std::fprintf(stderr, "test_peer: %llu of %llu acknowledged at the timeout\n",
+                         static_cast<unsigned long long>(acked), static_cast<unsigned long long>(count));
+            return 1;
+        }
+        if (!connected) {
+            const auto journaled = connectAcked(t, source, deadline);
+            if (!journaled) {
+                t.close();
+                continue;
+            }
+            reconnects += sent != 0 ? 1 : 0;
+            acked = std::max(acked, *journaled);
+            next = *journaled + 1; // what the journal does not hold, in order, from here
+            connected = true;
+        }
+        if (next <= count) {
+            if (rate != 0) {
+                const auto due = start + std::chrono::microseconds((next - 1) * 1'000'000 / rate);
+                if (Clock::now() < due) std::this_thread::sleep_until(due);
+            }
+            const std::uint64_t end = std::min(count, next + batch - 1);
+            const std::span<const std::uint8_t> chunk(frames.data() + (next - 1) * frameSize, (end - next + 1) * frameSize);
+            const auto status = t.send(chunk);
+            if (status == transport::SendStatus::Ok) {
+                sent += end - next + 1;
+                next = end + 1;
+            } else if (status == transport::SendStatus::Closed) {
+                connected = false;
+                t.close();
+                continue;
+            }
+        }
+        if (!t.flush() || t.receive(onFrame, next > count ? 10 : 0) < 0) {
+            connected = false;
+            t.close();
+        }
+    }
+    out.printf("{\"published\":%llu,\"acked\":%llu,\"reconnects\":%llu,\"sent\":%llu}\n",
+               static_cast<unsigned long long>(count), static_cast<unsigned long long>(acked),
+               static_cast<unsigned long long>(reconnects), static_cast<unsigned long long>(sent));
     return 0;
 }
 
@@ -573,6 +695,7 @@ int runPeer(const std::vector<std::string>& argv, std::string& output, bool echo
     try {
         const Args args = parse(argv);
         if (args.mode == "produce") status = produce(args, out);
+        else if (args.mode == "produce-acked") status = produceAcked(args, out);
         else if (args.mode == "consume") status = consume(args, out);
         else if (args.mode == "both") status = both(args, out);
         else if (args.mode == "raw") status = raw(args, out);
