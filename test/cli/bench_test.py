@@ -210,6 +210,26 @@ class BenchCompareTest(unittest.TestCase):
         self.assertTrue("vs zmq: throughput ours / ZeroMQ's" in out or "ZeroMQ: not built in" in out, out)
 
 
+class BenchSignalTest(unittest.TestCase):
+    def test_sigint_stops_the_run_and_removes_what_bench_started(self):
+        for transport in ("unix_socket", "shared_memory"):
+            proc = subprocess.Popen([BINARY, "bench", "--no-progress", "--json", "--transport", transport,
+                                     "--frames", "1000000", "--rate", "1000"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            time.sleep(1.5)
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=20)
+            self.assertEqual(proc.returncode, 1, err)
+            self.assertIn("stopped by SIGINT", err)
+            (run,) = json.loads(out)["runs"]
+            self.assertFalse(run["complete"])
+            self.assertGreater(run["published"], 0)
+            if transport == "shared_memory":
+                self.assertFalse(os.path.exists(run["endpoint"]), run["endpoint"])  # /dev/shm/<segment>
+            else:
+                self.assertFalse(os.path.exists(os.path.dirname(run["endpoint"])))
+
+
 class BenchProgressTest(unittest.TestCase):
     def test_progress_bar_only_on_a_terminal(self):
         master, slave = pty.openpty()

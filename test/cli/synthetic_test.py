@@ -138,6 +138,24 @@ class SyntheticUsageTest(unittest.TestCase):
         self.assertIn("--instruments 5000", r.stderr)
 
 
+class LoadProfileTest(unittest.TestCase):
+    ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+    def test_load_profile_checks_with_every_program_found(self):
+        env = dict(os.environ, PATH=os.path.dirname(ALPHAPULSE) + os.pathsep + os.environ.get("PATH", ""))
+        r = subprocess.run([ALPHAPULSE, "up", "--check", "--config", os.path.join(self.ROOT, "config", "load.yaml")],
+                           capture_output=True, text=True, timeout=30, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr + r.stdout)
+        with open(os.path.join(self.ROOT, "config", "load.yaml")) as f:
+            self.assertIn("alphapulse-synthetic", f.read())
+
+    def test_run_sh_refuses_an_unknown_profile_before_setting_anything_up(self):
+        r = subprocess.run([os.path.join(self.ROOT, "scripts", "run.sh"), "--profile", "no_such_profile"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("no profile 'no_such_profile'", r.stderr)
+
+
 if __name__ == "__main__":
     ALPHAPULSE = sys.argv.pop(1)
     SYNTHETIC = sys.argv.pop(1)
