@@ -361,6 +361,28 @@ TEST(DeploymentRefuses, BadRelayPolicyValues) {
     EXPECT_EQ(execution.relay.maxTotalQueueBytes, 2097152u);
 }
 
+TEST(DeploymentRefuses, BadJournalValuesWithTheNestedKeyAndItsLine) {
+    const auto journal = [](const std::string& lines) {
+        return "alphapulse:\n  execution:\n    transport: unix_socket\n    journal:\n" + lines;
+    };
+    EXPECT_REFUSED(journal("      dir: /tmp/j\n      window_frames: 3\n"), "deploy.yaml:6",
+                   "alphapulse.execution.journal.window_frames", "16 to 100000000");
+    EXPECT_REFUSED(journal("      window_bytes: 100\n"), "deploy.yaml:5", "alphapulse.execution.journal.window_bytes",
+                   "1048576");
+    EXPECT_REFUSED(journal("      windows: 3\n"), "deploy.yaml:5", "alphapulse.execution.journal.windows",
+                   "unknown setting");
+    EXPECT_REFUSED("alphapulse:\n  execution:\n    transport: unix_socket\n    journal: maybe\n", "deploy.yaml:4",
+                   "alphapulse.execution.journal");
+    const auto ok = config::parseDeployment(journal("      dir: /var/lib/j\n      window_frames: 5000\n      fsync: true\n") +
+                                            "  market_data:\n    transport: unix_socket\n");
+    const auto& execution = config::requireDomain(ok, Domain::Execution);
+    EXPECT_TRUE(execution.relay.journal.enabled);
+    EXPECT_EQ(execution.relay.journal.dir, "/var/lib/j");
+    EXPECT_EQ(execution.relay.journal.windowFrames, 5000u);
+    EXPECT_TRUE(execution.relay.journal.fsync);
+    EXPECT_FALSE(config::requireDomain(ok, Domain::MarketData).relay.journal.enabled) << "off by default elsewhere";
+}
+
 TEST(DeploymentRefuses, BadNatsValues) {
     const auto nats = [](const std::string& line) {
         return "alphapulse:\n  signals:\n    transport: nats\n    " + line + "\n";
