@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "alphapulse/config/installed_file.hpp"
 #include "alphapulse/service/service.hpp"
 #include "market_model.hpp"
 #include "universe.hpp"
@@ -33,7 +34,8 @@ struct Options {
     double rate = 200'000;
     std::size_t instruments = 1000;
     std::string universe = "stocks";
-    std::string symbolsDir = ALPHAPULSE_DEFAULT_SYMBOLS_DIR;
+    /// Installed: <prefix>/share/alphapulse/data/symbols; from the build tree: the checkout's.
+    std::string symbolsDir = config::installedFile("data/symbols", ALPHAPULSE_DEFAULT_SYMBOLS_DIR);
     double tickUs = 1000;
     std::uint64_t maxFrames = 0; ///< stop after this many (0: never)
     double durationS = 0;        ///< stop after this long (0: never)
