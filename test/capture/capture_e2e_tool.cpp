@@ -2,6 +2,9 @@
 // generated and compared here because Python would take minutes over 10M frames.
 //
 //   capture_e2e_tool generate N [SEQ_START SEQ_STEP]     N 64-byte Trades, raw, to stdout
+//   capture_e2e_tool write-capture FILE N                 the same frames straight into a capture file
+//       (the input of the recording benchmark in docs/PERFORMANCE.md)
+//   capture_e2e_tool rate CAPTURE      frames, first to last receive time, frames per second
 //   capture_e2e_tool check-generated CAPTURE N [SEQ_START SEQ_STEP]
 //       the capture holds exactly what `generate` wrote, byte for byte, in order
 //   capture_e2e_tool compare ORIGINAL REPLAYED keep|now
@@ -21,6 +24,7 @@
 #include <vector>
 
 #include "alphapulse/capture/reader.hpp"
+#include "alphapulse/capture/writer.hpp"
 #include "alphapulse/wire/crc32.hpp"
 #include "alphapulse/wire/endian.hpp"
 #include "alphapulse/wire/header.hpp"
@@ -120,6 +124,36 @@ int generate(std::uint64_t n, std::uint64_t seqStart, std::uint64_t seqStep) {
     return std::fflush(stdout) == 0 ? 0 : fail("stdout closed");
 }
 
+int writeCapture(const std::string& path, std::uint64_t n) {
+    capture::WriterOptions options;
+    options.domain = 1;
+    auto w = capture::Writer::openFile(path, options);
+    if (!w) return fail(w.error().describe());
+    std::uint8_t frame[FRAME];
+    for (std::uint64_t i = 0; i < n; ++i) {
+        generated(i, 1, 1, frame);
+        if (!(*w)->append(frame, FRAME, 1'700'000'000'000'000'000ULL + i * 100)) return fail((*w)->error().describe());
+    }
+    return (*w)->close() ? 0 : fail((*w)->error().describe());
+}
+
+int rate(const std::string& path) {
+    auto opened = capture::Reader::open(path);
+    if (!opened) return fail(opened.error().describe());
+    capture::FrameRecord record;
+    std::uint64_t n = 0;
+    std::uint64_t first = 0;
+    std::uint64_t last = 0;
+    while ((*opened)->next(record)) {
+        if (n++ == 0) first = record.receiveTimeNs;
+        last = record.receiveTimeNs;
+    }
+    const double seconds = static_cast<double>(last - first) / 1e9;
+    std::printf("{\"frames\":%llu,\"receive_span_s\":%.3f,\"frames_per_second\":%.0f}\n",
+                static_cast<unsigned long long>(n), seconds, seconds > 0 ? static_cast<double>(n) / seconds : 0.0);
+    return 0;
+}
+
 int checkGenerated(const std::string& path, std::uint64_t n, std::uint64_t seqStart, std::uint64_t seqStep) {
     FrameSource source(path);
     std::uint8_t expected[FRAME];
@@ -170,9 +204,11 @@ int main(int argc, char** argv) {
     const std::vector<std::string> args(argv + 1, argv + argc);
     auto num = [&](std::size_t i, std::uint64_t fallback) { return i < args.size() ? std::stoull(args[i]) : fallback; };
     if (args.size() >= 2 && args[0] == "generate") return generate(num(1, 0), num(2, 1), num(3, 1));
+    if (args.size() == 2 && args[0] == "rate") return rate(args[1]);
+    if (args.size() == 3 && args[0] == "write-capture") return writeCapture(args[1], num(2, 0));
     if (args.size() >= 3 && args[0] == "check-generated") return checkGenerated(args[1], num(2, 0), num(3, 1), num(4, 1));
     if (args.size() == 4 && args[0] == "compare") return compare(args[1], args[2], args[3] == "keep");
-    std::fprintf(stderr, "usage: capture_e2e_tool generate N [SEQ_START SEQ_STEP] | check-generated CAPTURE N "
+    std::fprintf(stderr, "usage: capture_e2e_tool generate N [SEQ_START SEQ_STEP] | write-capture FILE N | check-generated CAPTURE N "
                          "[SEQ_START SEQ_STEP] | compare ORIGINAL REPLAYED keep|now\n");
     return 2;
 }
