@@ -29,13 +29,15 @@ namespace alphapulse::relay::detail {
 
 class Journal {
 public:
+    /// No initialisers: the entry ring is allocated without being touched
+    /// (remember() writes every field before an entry is read).
     struct Entry {
-        std::uint64_t bytePos = 0;   ///< logical offset in the byte ring (physical: % capacity)
-        std::uint64_t receivedNs = 0;
-        std::uint64_t sequence = 0;
-        std::uint32_t size = 0;
-        std::uint8_t source = 0;
-        std::uint8_t type = 0;
+        std::uint64_t bytePos;   ///< logical offset in the byte ring (physical: % capacity)
+        std::uint64_t receivedNs;
+        std::uint64_t sequence;
+        std::uint32_t size;
+        std::uint8_t source;
+        std::uint8_t type;
     };
 
     /// Opens (creating) the journal directory, reads what a previous relay

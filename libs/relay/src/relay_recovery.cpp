@@ -129,7 +129,9 @@ void Relay::Impl::pumpCatchUps() {
             continue;
         }
         catchingUp = true;
-        resending |= !c->writeBlocked && c->out.frames() < limitFrames && c->out.bytes() < limitBytes;
+        // Its socket takes more: the flush after this pump empties the queue,
+        // and the next turn must not sleep (a blocked socket wakes the loop itself).
+        resending |= !c->writeBlocked;
     }
     m_anyCatchingUp = catchingUp;
     m_anyResending = resending;
