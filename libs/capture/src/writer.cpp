@@ -86,7 +86,6 @@ private:
     Error m_error;
     WriterStats m_stats;
     bool m_directoryMode = false;
-    bool m_closed = false;
     fs::path m_dir;
     fs::path m_path;
     int m_fd = -1;
