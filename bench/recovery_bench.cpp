@@ -11,7 +11,7 @@
 //                publish to the last frame received, after a warm-up that
 //                wraps the journal's window (best of R runs)
 //   resend       a consumer resuming from the start of a journal of N frames
-//                (the default window, 1,000,000 frames / 128 MiB): frames/s
+//                (a window of 1,000,000 frames / 128 MiB): frames/s
 //   recover      constructing a relay whose journal holds N frames: ms
 #include <unistd.h>
 
@@ -73,13 +73,16 @@ std::unique_ptr<client::RelayClient> connect(const std::string& path, std::optio
 /// measured run is a long-running relay's (no first-touch page faults).
 constexpr std::uint64_t WARM_UP = 200'000;
 
-relay::RelayConfig executionConfig(const std::string& dir, bool journal, bool fsync, bool defaultWindow = false) {
+relay::RelayConfig executionConfig(const std::string& dir, bool journal, bool fsync, bool largeWindow = false) {
     auto config = relay::defaultConfig(wire::Domain::Execution);
     config.socketPath = dir + "/execution.sock";
     config.journal.enabled = journal;
     config.journal.fsync = fsync;
     config.journal.dir = dir + "/journal";
-    if (!defaultWindow) {
+    if (largeWindow) {
+        config.journal.windowBytes = 128u << 20; // holds the 1M frames the resend case asks for
+        config.journal.windowFrames = 1'000'000;
+    } else {
         config.journal.windowBytes = 16u << 20;
         config.journal.windowFrames = 100'000;
     }

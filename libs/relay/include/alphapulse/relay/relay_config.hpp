@@ -27,8 +27,8 @@ enum class OverloadPolicy : std::uint8_t {
 struct JournalConfig {
     bool enabled = false;               ///< default: on for execution, off elsewhere
     std::string dir;                    ///< empty: "<socket path's directory>/<domain>.journal"
-    std::uint32_t windowFrames = 1'000'000; ///< frames the window in memory holds
-    std::uint64_t windowBytes = 128ull << 20; ///< bytes of frames the window holds
+    std::uint32_t windowFrames = 250'000;   ///< frames the window in memory holds (40 bytes each when used)
+    std::uint64_t windowBytes = 64ull << 20; ///< bytes of frames the window holds
     std::uint64_t fileBytes = 64ull << 20;    ///< a new file past this size
     std::uint32_t keepFiles = 4;        ///< files kept on disk (the oldest are removed)
     bool fsync = false;                 ///< fdatasync each commit: survive a machine crash, not only the relay's
