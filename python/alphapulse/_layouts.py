@@ -466,7 +466,7 @@ MESSAGES = (
         ("domain", 76, 1, "u8", "Domain", ""),
         ("_padding", 77, 3, "pad", "", ""),
     )),
-    (104, 1, "Subscribe", "system", 72, "Fixed", "", "", (
+    (104, 1, "Subscribe", "system", 72, "Opaque", "", "", (
         ("message_types", 32, 32, "bytes", "", ""),
         ("flags", 64, 1, "u8", "", ""),
         ("_padding", 65, 7, "pad", "", ""),

@@ -388,7 +388,7 @@ AP.messages[103] = {name = "ConfigUpdate", version = 1, domain = "system", size 
     {name = "domain", offset = 76, size = 1, type = "u8", enum = "Domain"},
     {name = "_padding", offset = 77, size = 3, type = "pad[3]"},
 }}
-AP.messages[104] = {name = "Subscribe", version = 1, domain = "system", size = 72, rule = "none", fields = {
+AP.messages[104] = {name = "Subscribe", version = 1, domain = "system", size = 72, rule = "opaque", fields = {
     {name = "message_types", offset = 32, size = 32, type = "bytes[32]"},
     {name = "flags", offset = 64, size = 1, type = "u8"},
     {name = "_padding", offset = 65, size = 7, type = "pad[7]"},
