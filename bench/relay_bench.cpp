@@ -1008,6 +1008,7 @@ int main(int argc, char** argv) {
                     "CPU ns/frame");
         for (const Series* x :
              {&tRelay1, &tZmq1, &tUnix, &tRelay4, &tRelay4avg, &tZmq4, &tZmq4avg, &tRelayTcp, &tZmqTcp}) {
+            if (x->value.empty() && x->failures == 0) continue; // not run (--no-tcp, --only)
             char cpu[32] = "-";
             if (!x->cpuNs.empty()) std::snprintf(cpu, sizeof cpu, "%.1f", median(x->cpuNs));
             std::printf("  %-40s %12s %12s .. %-12s %10llu %12llu %13s\n", x->label.c_str(), mfps(x->med()).c_str(),

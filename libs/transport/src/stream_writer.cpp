@@ -106,7 +106,11 @@ StreamWriter::Append StreamWriter::append(std::span<const std::uint8_t> frames) 
         // input) is still written directly: waking the flusher costs more
         // latency than a few syscalls. A longer one is a stream: batch it.
         m_busyStreak = busy ? m_busyStreak + 1 : 0;
-        if (m_busyStreak > m_batching.directBurst || !tryLockToken()) {
+        // A send that is a batch already (256 frames at a time) pays its
+        // syscall well: written here, where its bytes are still in this
+        // core's cache, as before batching.
+        const bool stream = m_busyStreak > m_batching.directBurst && n < m_batching.directBytes;
+        if (stream || !tryLockToken()) {
             kick();
             return Append::Ok;
         }

@@ -27,6 +27,9 @@ struct BatchingOptions {
     /// Busy sends in a row still written by the caller before the flusher
     /// takes over: a short burst costs a few syscalls, not a thread wake-up.
     std::uint32_t directBurst = 4;
+    /// A send of at least this many bytes (many frames at once) is written by
+    /// the caller whenever the flusher is asleep: it is a batch already.
+    std::uint32_t directBytes = 4096;
     /// How long the flusher polls an empty ring before it sleeps again.
     std::uint32_t flusherSpinNs = 5'000;
 };
