@@ -35,7 +35,7 @@ const std::vector<std::string>& transportKeys(TransportKind kind) {
     static const std::vector<std::string> shmKeys{"size_mb", "name", "wait", "spin_us"};
     static const std::vector<std::string> channelKeys{"capacity", "name"};
     static const std::vector<std::string> natsKeys{"servers", "subject_prefix", "user",      "password", "token",
-                                                   "nkey_seed_file", "creds_file", "tls", "jetstream"};
+                                                   "nkey_seed_file", "creds_file", "tls", "jetstream", "write_mode"};
     switch (kind) {
     case TransportKind::UnixSocket: return unixKeys;
     case TransportKind::Tcp: return tcpKeys;
@@ -251,7 +251,7 @@ private:
                 }
                 continue;
             }
-            if (key == "write_mode") { // a stream transport's client side (docs/design/client-batching.md)
+            if (key == "write_mode") { // a client's writes (docs/design/client-batching.md; NATS: SendAsap)
                 const auto mode = transport::writeModeFromName(text(value, keyPath));
                 if (!mode) fail(value, keyPath, "'" + value.Scalar() + "': expected batched or immediate");
                 d.writeMode = *mode;

@@ -37,6 +37,7 @@ std::unique_ptr<transport::Transport> makeNatsTransport(const DomainSettings& d,
     options.tlsCertFile = n.tlsCertFile;
     options.tlsKeyFile = n.tlsKeyFile;
     nats::applyPolicy(options, d.relay);
+    options.sendAsap = d.writeMode == transport::WriteMode::Immediate;
     options.subscription = std::move(subscription);
     options.jetstream.enabled = n.jetstream.enabled;
     options.jetstream.stream = n.jetstream.stream;

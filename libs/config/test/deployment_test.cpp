@@ -12,6 +12,7 @@
 
 #include "alphapulse/client/relay_client.hpp"
 #include "alphapulse/config/deployment.hpp"
+#include "alphapulse/nats/nats_transport.hpp"
 #include "alphapulse/transport/channel_transport.hpp"
 #include "alphapulse/transport/stream_transport.hpp"
 #include "alphapulse/transport/transport.hpp"
@@ -525,9 +526,30 @@ TEST(DeploymentRefuses, BadWriteMode) {
                    "alphapulse.market_data.write_mode", "'lazy'", "batched or immediate");
     EXPECT_REFUSED("alphapulse:\n  signals:\n    transport: tcp\n    address: 127.0.0.1:9\n    write_mode: [batched]\n",
                    "deploy.yaml:5", "alphapulse.signals.write_mode", "expected a string");
-    // Shared memory, channels and NATS have no socket writes to batch.
+    // Shared memory and channels have no socket writes to batch.
     EXPECT_REFUSED("alphapulse:\n  signals:\n    transport: shared_memory\n    write_mode: batched\n", "deploy.yaml:4",
                    "alphapulse.signals.write_mode", "transport is shared_memory");
+}
+
+TEST(Deployment, NatsWriteModeImmediateIsSendAsapWithExecutionImmediateByDefault) {
+    const auto d = config::parseDeployment(R"(
+alphapulse:
+  market_data: { transport: nats }
+  signals: { transport: nats, write_mode: immediate }
+  execution: { transport: nats }
+  system: { transport: nats, write_mode: batched }
+)");
+    const auto sendAsap = [&](Domain domain) {
+        const auto t = config::makeTransport(d, domain, "x");
+        const auto* nats = dynamic_cast<const nats::NatsTransport*>(t.get());
+        return nats != nullptr && nats->options().sendAsap;
+    };
+    EXPECT_FALSE(sendAsap(Domain::MarketData));
+    EXPECT_TRUE(sendAsap(Domain::Signals));
+    EXPECT_TRUE(sendAsap(Domain::Execution));
+    EXPECT_FALSE(sendAsap(Domain::System));
+    EXPECT_REFUSED("alphapulse:\n  signals:\n    transport: nats\n    write_mode: soon\n", "deploy.yaml:4",
+                   "alphapulse.signals.write_mode", "'soon'", "batched or immediate");
 }
 
 TEST(DeploymentTransport, UnconfiguredAndUnbuiltTransportsAreConfigErrors) {

@@ -341,6 +341,7 @@ bool NatsTransport::Impl::connect() {
     set(natsOptions_SetReconnectWait(natsOpts, options.reconnectWaitMs));
     set(natsOptions_SetReconnectBufSize(natsOpts, options.reconnectBufferBytes));
     set(natsOptions_SetPingInterval(natsOpts, options.pingIntervalMs));
+    set(natsOptions_SetSendAsap(natsOpts, options.sendAsap));
     set(natsOptions_SetMaxPingsOut(natsOpts, 2));
     set(natsOptions_SetClosedCB(natsOpts, onClosed, &shared));
     set(natsOptions_SetDisconnectedCB(natsOpts, onDisconnected, &shared));

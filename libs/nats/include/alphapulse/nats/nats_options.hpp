@@ -58,6 +58,10 @@ struct NatsOptions {
     int reconnectBufferBytes = 8 << 20; ///< published while reconnecting; beyond it send() says WouldBlock
     int pingIntervalMs = 2000;       ///< how soon a dead server is noticed
     bool retryOnFailedConnect = false; ///< connect() succeeds while no server is up yet
+    /// Write each publish at once (nats.c's SendAsap) instead of handing it to
+    /// nats.c's flusher thread, which waits about a millisecond to gather more:
+    /// the deployment's `write_mode: immediate` (execution's default).
+    bool sendAsap = false;
 
     // --- authentication (passed through to nats.c)
     std::string user, password;
