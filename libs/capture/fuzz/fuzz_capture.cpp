@@ -21,9 +21,12 @@ void require(bool ok, const char* what) {
     }
 }
 
-/// The input as a file (the reader works on files), one per process.
+/// The input as a file (the reader works on files), one per process, removed
+/// when libFuzzer exits normally (at -max_total_time) so runs leave no litter.
 const std::string& scratchPath() {
     static const std::string path = "/tmp/fuzz_capture." + std::to_string(::getpid()) + ".apcap";
+    // Registered after `path` is built, so it runs before `path` is destroyed.
+    [[maybe_unused]] static const bool removedAtExit = std::atexit([] { ::unlink(path.c_str()); }) == 0;
     return path;
 }
 
