@@ -311,7 +311,9 @@ void StreamWriter::wake() const noexcept {
 }
 
 void StreamWriter::waitWake(bool socketToo) const noexcept {
-    pollfd fds[2] = {{m_wakeFd, POLLIN, 0}, {m_fd, POLLOUT, 0}};
+    // m_fd only when serving: a parked flusher must not read it (the owner
+    // may be changing it).
+    pollfd fds[2] = {{m_wakeFd, POLLIN, 0}, {socketToo ? m_fd : -1, POLLOUT, 0}};
     ::poll(fds, socketToo ? 2 : 1, -1);
     if ((fds[0].revents & POLLIN) != 0) {
         std::uint64_t count = 0;
