@@ -13,6 +13,8 @@
 //   resend       a consumer resuming from the start of a journal of N frames
 //                (a window of 1,000,000 frames / 128 MiB): frames/s
 //   recover      constructing a relay whose journal holds N frames: ms
+//   market_data  Trades over 1,000 instruments through the market-data relay
+//                with its snapshot cache off and on (snapshot_instruments)
 #include <unistd.h>
 
 #include <chrono>
@@ -156,6 +158,51 @@ double resend(const std::string& dir, const std::vector<std::uint8_t>& frames, s
     return got == count ? static_cast<double>(count) / seconds : 0.0;
 }
 
+/// Trades over 1,000 instruments (64 bytes each).
+std::vector<std::uint8_t> trades(std::uint64_t count) {
+    std::vector<std::uint8_t> out(count * wire::TradeLayout::SIZE);
+    for (std::uint64_t s = 1; s <= count; ++s) {
+        auto b = *wire::TradeBuilder::into(out.data() + (s - 1) * wire::TradeLayout::SIZE, wire::TradeLayout::SIZE);
+        b.source(1).sequence(s).timestamp(s).price(static_cast<std::int64_t>(s)).volume(1).side(1);
+        b.instrument_id(*wire::InstrumentId::symbol(wire::VenueId::Binance, wire::AssetType::Pair,
+                                                    "S" + std::to_string(s % 1000)));
+        b.finish();
+    }
+    return out;
+}
+
+/// Market data: frames/s through the relay with the snapshot cache on or off
+/// (the same warm-up then measured pass as throughput()).
+double marketData(const std::string& dir, bool snapshots, const std::vector<std::uint8_t>& frames, std::uint64_t count) {
+    auto config = relay::defaultConfig(wire::Domain::MarketData);
+    config.socketPath = dir + "/market_data.sock";
+    config.snapshotInstruments = snapshots ? 100'000 : 0;
+    RunningRelay running(config);
+    auto consumer = connect(config.socketPath, std::nullopt);
+    auto producer = connect(config.socketPath, std::bitset<256>{});
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    constexpr std::size_t BATCH = 100 * wire::TradeLayout::SIZE;
+    const auto pass = [&](std::size_t from, std::size_t to, std::uint64_t expected) {
+        std::uint64_t got = 0;
+        auto onFrame = [&](const wire::FrameView& f) { got += f.messageType() == 1 ? 1U : 0U; };
+        std::thread reader([&] {
+            const auto deadline = Clock::now() + std::chrono::seconds(60);
+            while (got < expected && Clock::now() < deadline) consumer->poll(onFrame, 10);
+        });
+        const auto start = Clock::now();
+        for (std::size_t at = from; at < to; at += BATCH) {
+            producer->publishBlocking({frames.data() + at, std::min(BATCH, to - at)}, std::chrono::seconds(30));
+        }
+        producer->drain(std::chrono::seconds(30));
+        reader.join();
+        const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+        return got == expected ? static_cast<double>(expected) / seconds : 0.0;
+    };
+    const std::size_t split = WARM_UP * wire::TradeLayout::SIZE;
+    if (pass(0, split, WARM_UP) == 0.0) return 0.0;
+    return pass(split, frames.size(), count);
+}
+
 /// Milliseconds to construct a relay whose journal (left by resend()) holds the frames.
 double recover(const std::string& dir) {
     const auto start = Clock::now();
@@ -198,6 +245,12 @@ int main(int argc, char** argv) {
     std::printf("{\"case\":\"resend\",\"frames\":%llu,\"fps\":%.0f}\n", static_cast<unsigned long long>(count), resent);
     const double ms = recover(dir);
     std::printf("{\"case\":\"recover\",\"frames\":%llu,\"ms\":%.1f}\n", static_cast<unsigned long long>(count), ms);
+    const auto md = trades(WARM_UP + count);
+    const double plain = best([&] { return marketData(dir, false, md, count); });
+    const double cached = best([&] { return marketData(dir, true, md, count); });
+    std::printf("{\"case\":\"market_data\",\"frames\":%llu,\"frame_bytes\":64,\"instruments\":1000,"
+                "\"snapshots_off_fps\":%.0f,\"snapshots_on_fps\":%.0f,\"on_vs_off\":%.3f}\n",
+                static_cast<unsigned long long>(count), plain, cached, plain > 0 ? cached / plain : 0.0);
     std::error_code ec;
     fs::remove_all(dir, ec);
     return 0;

@@ -3,6 +3,7 @@
 #include <bit>
 #include <cstring>
 
+#include "alphapulse/wire/endian.hpp"
 #include "alphapulse/wire/header.hpp"
 #include "alphapulse/wire/layout.hpp"
 
@@ -24,9 +25,12 @@ void SnapshotCache::update(const std::uint8_t* frame, std::size_t size) {
     const std::uint16_t offset = m_idOffset[type];
     if (offset == 0 || size < offset + 12u || m_capacity == 0) return;
     const std::uint8_t* id = frame + offset;
-    // FNV-1a over type and id: 13 bytes, cheap and well spread for packed symbols.
-    std::uint64_t hash = 1469598103934665603ULL ^ type;
-    for (int i = 0; i < 12; ++i) hash = (hash ^ id[i]) * 1099511628211ULL;
+    // The id as two words (venue/asset type/reserved and asset id, W4) and the
+    // type, mixed by one multiply: on the market-data hot path, per frame.
+    const std::uint64_t low = wire::loadLe<std::uint64_t>(id);
+    const std::uint32_t high = wire::loadLe<std::uint32_t>(id + 8);
+    std::uint64_t hash = (low ^ (static_cast<std::uint64_t>(high) << 24 | type)) * 0x9E3779B97F4A7C15ULL;
+    hash ^= hash >> 32;
     const std::size_t mask = m_slots.size() - 1;
     for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
         Slot& slot = m_slots[i];
@@ -37,14 +41,15 @@ void SnapshotCache::update(const std::uint8_t* frame, std::size_t size) {
             }
             slot.used = true;
             slot.type = type;
-            std::memcpy(slot.id.data(), id, 12);
+            slot.low = low;
+            slot.high = high;
             slot.index = static_cast<std::uint32_t>(m_frames.size());
             m_frames.emplace_back(frame, frame + size);
             return;
         }
-        if (slot.type == type && std::memcmp(slot.id.data(), id, 12) == 0) {
+        if (slot.type == type && slot.low == low && slot.high == high) {
             auto& kept = m_frames[slot.index];
-            kept.resize(size); // within its capacity unless this frame is the largest yet
+            if (kept.size() != size) kept.resize(size); // within its capacity unless this frame is the largest yet
             std::memcpy(kept.data(), frame, size);
             return;
         }

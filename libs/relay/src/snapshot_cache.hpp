@@ -10,7 +10,7 @@
 // sent, in the order the ids were first seen (discoveries before the values
 // that refer to them, as on the live stream).
 //
-// Table: open addressing over (type, 12-byte InstrumentId), linear probing,
+// Table: open addressing over (type, 12-byte InstrumentId), linear probing, 24-byte slots,
 // at most half full, allocated at construction. A frame is copied into its
 // entry's buffer, which grows only when a larger frame of that key comes
 // (order books), so a steady stream allocates nothing. Nothing is evicted:
@@ -42,10 +42,11 @@ public:
 
 private:
     struct Slot {
-        std::array<std::uint8_t, 12> id{};
+        std::uint64_t low = 0;  ///< InstrumentId bytes 0..7
+        std::uint32_t high = 0; ///< InstrumentId bytes 8..11
+        std::uint32_t index = 0;
         std::uint8_t type = 0;
         bool used = false;
-        std::uint32_t index = 0;
     };
     std::array<std::uint16_t, 256> m_idOffset{}; ///< per type: offset of instrument_id, 0 = not kept
     std::vector<Slot> m_slots;
