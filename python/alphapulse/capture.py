@@ -7,14 +7,15 @@
     cap.torn                                            # [(file, byte offset, why)] where a file was cut
 
 Reading walks block headers only: each frames block's columns (receive times, offsets) locate its
-frames, so no Python runs per frame. Block CRCs are checked (ISA-L's CRC through ctypes when
-present); frame checksums too with verify=True (vectorised, slower). A block whose header or
-payload does not check, or that the file ends inside, ends that file: everything before it is kept
-and `torn` says where (a recorder that crashed mid-write).
+frames, so no Python runs per frame (_capread.py checks and gathers a few MB of blocks at a time
+with numpy). The file is read with read() into a reused buffer, not mapped: on the machines
+measured, the page faults of a mapping cost more than the copy. Block CRCs are checked (ISA-L's
+CRC through ctypes when present); frame checksums too with verify=True (vectorised, slower). A
+block whose header or payload does not check, or that the file ends inside, ends that file:
+everything before it is kept and `torn` says where (a recorder that crashed mid-write).
 """
 import ctypes
 import ctypes.util
-import mmap
 import os
 import socket
 import struct
@@ -25,9 +26,9 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from . import _crc
-from .wire import (HEADER_SIZE, MAGIC, DOMAINS, TypeMap, VariableFrames, WireError, _at, _u32_at, frame_offsets,
-                   group_frames, layout)
+from . import _capread
+from ._capread import MAX_RAW_SIZE
+from .wire import DOMAINS, LAYOUTS, TypeMap, WireError, _at, frame_offsets, layout
 
 FILE_MAGIC = b"APCAPTR1"
 BLOCK_MAGIC = b"APBK"
@@ -37,7 +38,6 @@ BLOCK_HEADER = struct.Struct("<4sBBHIIII4xI")      # 32 bytes
 INDEX_ENTRY = struct.Struct("<QQQQIH10x")          # 48 bytes
 SOURCE_RANGE = struct.Struct("<B7xQQ")             # 24 bytes
 KIND_FRAMES, KIND_INDEX = 1, 2
-MAX_RAW_SIZE = 64 << 20
 DOMAIN_NUMBERS = {**DOMAINS, "mixed": 0}
 
 
@@ -125,83 +125,126 @@ def read_header(raw, path="capture") -> FileInfo:
     return FileInfo(str(path), domain, flags, header_size, start, index, host.split(b"\0", 1)[0].decode("utf-8", "replace"))
 
 
-class _Segment:
-    """Frames of one memory area: positions of frames in `u8` and their receive times."""
-
-    def __init__(self, u8, positions, times):
-        self.u8, self.positions, self.times = u8, positions, times
+CHUNK_BYTES = 4 << 20  # read() size: whole blocks of this much are checked and gathered at once
 
 
-def _scan_file(path: str, info: FileInfo, u8: np.ndarray) -> List[_Segment]:
-    """Walks a file's blocks; stops at the first that does not check (recorded in `info`)."""
-    n = len(u8)
-    pos = info.header_size
-    plain_pos: List[np.ndarray] = []
-    plain_times: List[np.ndarray] = []
-    segments: List[_Segment] = []
-    while pos < n:
-        if pos + BLOCK_HEADER.size > n:
-            info.torn = f"the file ends inside a block header ({n - pos} of 32 bytes)"
-            break
-        head = u8[pos:pos + BLOCK_HEADER.size].tobytes()
-        magic, kind, compression, _r, stored, raw_size, count, payload_crc, header_crc = BLOCK_HEADER.unpack(head)
-        if magic != BLOCK_MAGIC or zlib.crc32(head[:28]) != header_crc:
-            info.torn = "a block header that does not check (magic or CRC)"
-            break
-        start = pos + BLOCK_HEADER.size
-        if start + stored > n:
-            info.torn = f"the file ends inside a block ({n - start} of {stored} payload bytes)"
-            break
-        stored_bytes = u8[start:start + stored]
-        if _crc.crc32(stored_bytes) != payload_crc:
-            info.torn = "a block payload whose CRC does not match"
-            break
-        if kind == KIND_FRAMES:
-            try:
-                if compression == 1:
-                    raw = _decompress(stored_bytes, raw_size)
-                    base = 0
-                elif compression == 0 and raw_size == stored:
-                    raw, base = u8, start
-                else:
-                    raise ValueError(f"compression {compression}, raw_size {raw_size}, stored_size {stored}")
-                positions, times = _block_frames(raw, base, raw_size, count)
-            except ValueError as e:
-                info.torn = f"a frames block that cannot be read: {e}"
+class _Walk:
+    """Reads one file's blocks through a reused buffer, in order, and hands the frames blocks to a
+    Reader in batches (all the plain blocks the buffer holds, or one decompressed block). Stops at
+    the first block that does not check and records it in `info`."""
+
+    def __init__(self, path, info: FileInfo, reader: _capread.Reader, buf: np.ndarray):
+        self.path, self.info, self.reader, self.buf = str(path), info, reader, buf
+        self.base = info.header_size  # file offset of buf[0]
+        self.have = 0                 # bytes of buf holding the file
+        self.eof = False
+        self.pending = []             # plain frames blocks in buf: (payload pos, count, raw_size, file offset)
+        self.before = []              # (blocks, frames) read before each pending block
+
+    def run(self, fh):
+        info = self.info
+        fh.seek(info.header_size)
+        self.fh, self.size = fh, os.fstat(fh.fileno()).st_size
+        pos = 0
+        while True:
+            pos = self._have(pos, BLOCK_HEADER.size)
+            if pos is None:
+                return
+            if pos + BLOCK_HEADER.size > self.have:
+                if pos < self.have:
+                    info.torn = f"the file ends inside a block header ({self.have - pos} of 32 bytes)"
                 break
-            if raw is u8:
-                plain_pos.append(positions)
-                plain_times.append(times)
-            else:
-                segments.append(_Segment(raw, positions, times))
-            info.frames += count
-        info.blocks += 1
-        pos = start + _pad8(stored)
-        info.end = min(pos, n)
-    if plain_pos:
-        segments.insert(0, _Segment(u8, np.concatenate(plain_pos), np.concatenate(plain_times)))
-    return segments
+            buf = self.buf
+            magic, kind, compression, _r, stored, raw_size, count, payload_crc, header_crc = BLOCK_HEADER.unpack_from(buf, pos)
+            at = self.base + pos
+            if magic != BLOCK_MAGIC or zlib.crc32(memoryview(buf)[pos:pos + 28]) != header_crc:
+                info.torn = "a block header that does not check (magic or CRC)"
+                break
+            pos = self._have(pos, BLOCK_HEADER.size + stored)
+            if pos is None:
+                return
+            buf, start = self.buf, pos + BLOCK_HEADER.size
+            if start + stored > self.have:
+                info.torn = f"the file ends inside a block ({self.have - start} of {stored} payload bytes)"
+                break
+            if _capread.crc_of(buf[start:start + stored]) != payload_crc:
+                info.torn = "a block payload whose CRC does not match"
+                break
+            if kind == KIND_FRAMES:
+                if compression == 0 and raw_size == stored:
+                    self.pending.append((start, count, raw_size, at))
+                    self.before.append((info.blocks, info.frames))
+                else:
+                    if not self._flush():
+                        return
+                    try:
+                        if compression != 1:
+                            raise ValueError(f"compression {compression}, raw_size {raw_size}, stored_size {stored}")
+                        if raw_size > MAX_RAW_SIZE:
+                            raise ValueError(f"count {count}, raw_size {raw_size}")
+                        raw = _decompress(buf[start:start + stored], raw_size)
+                    except ValueError as e:
+                        info.torn = f"a frames block that cannot be read: {e}"
+                        break
+                    broken = self.reader.blocks(raw, [(0, count, raw_size, at)], self.path, None)
+                    if broken is not None:
+                        info.torn = f"a frames block that cannot be read: {broken}"
+                        break
+                info.frames += count
+            info.blocks += 1
+            pos = start + _pad8(stored)
+            info.end = min(self.base + pos, self.size)
+        self._flush()
+
+    def _have(self, pos: int, n: int) -> Optional[int]:
+        """Makes buf hold n bytes from pos (less at the end of the file); returns pos's new place.
+        Reading more first reads the pending blocks (None if one is broken: the file ends there),
+        then moves the rest to the front of buf."""
+        if pos + n <= self.have or self.eof:
+            return pos
+        if not self._flush():
+            return None
+        rest = self.have - pos
+        if n > len(self.buf):
+            grown = np.empty(_pad8(n) + CHUNK_BYTES, np.uint8)
+            grown[:rest] = self.buf[pos:self.have]
+            self.buf = grown
+        else:
+            self.buf[:rest] = self.buf[pos:self.have]
+        self.base += pos
+        self.have = rest
+        view = memoryview(self.buf)
+        while self.have < len(self.buf):
+            got = self.fh.readinto(view[self.have:])
+            if not got:
+                self.eof = True
+                break
+            self.have += got
+        return 0
+
+    def _flush(self) -> bool:
+        """Reads the pending plain blocks; False (and `info` says where) when one is broken."""
+        if not self.pending:
+            return True
+        pending, before = self.pending, self.before
+        self.pending, self.before = [], []
+        broken = self.reader.blocks(self.buf, pending, self.path, self.base)
+        if broken is None:
+            return True
+        info = self.info
+        info.blocks, info.frames = before[broken.index]
+        info.end = pending[broken.index][3]
+        info.torn = f"a frames block that cannot be read: {broken}"
+        return False
 
 
-def _block_frames(raw: np.ndarray, base: int, raw_size: int, count: int):
-    """A frames block's columns (8.count receive times, 4.count offsets, padding, frames)."""
-    if count < 1 or raw_size > MAX_RAW_SIZE:
-        raise ValueError(f"count {count}, raw_size {raw_size}")
-    frames_start = 12 * count + (4 if count % 2 else 0)
-    if frames_start + HEADER_SIZE * count > raw_size:
-        raise ValueError(f"{count} frames do not fit in {raw_size} bytes")
-    times = raw[base:base + 8 * count].view("<u8")
-    offsets = raw[base + 8 * count:base + 12 * count].view("<u4").astype(np.int64)
-    positions = offsets + (base + frames_start)
-    frames_end = base + raw_size
-    if np.any(positions + HEADER_SIZE > frames_end) or np.any(np.diff(offsets) < HEADER_SIZE):
-        raise ValueError("a frame offset outside the block or out of order")
-    sizes = _u32_at(raw, positions + 8).astype(np.int64) + HEADER_SIZE
-    if np.any(positions + sizes > frames_end) or np.any(positions[:-1] + sizes[:-1] > positions[1:]):
-        raise ValueError("a frame that runs past its block or into the next frame")
-    if np.any(_u32_at(raw, positions) != MAGIC):
-        raise ValueError("a frame without the magic where the offsets column points")
-    return positions, times
+def _scan_file(path, info: FileInfo, reader: Optional[_capread.Reader] = None, buf=None):
+    """Walks a file's blocks (into `reader`; none: only checks them) and fills `info`."""
+    reader = reader or _capread.Reader(0, wanted=())
+    walk = _Walk(path, info, reader, np.empty(CHUNK_BYTES, np.uint8) if buf is None else buf)
+    with open(path, "rb", buffering=0) as fh:
+        walk.run(fh)
+    return walk.buf
 
 
 def capture_files(path) -> List[Path]:
@@ -230,7 +273,6 @@ class Capture(TypeMap):
         self.receive_times: Dict[str, np.ndarray] = {}
         self.files: List[FileInfo] = []
         self.skipped: List[tuple] = []
-        self._maps = []
 
     @property
     def torn(self):
@@ -263,43 +305,20 @@ def read_capture(path, *, verify: bool = False, types=None, errors: str = "skip"
     """
     cap = Capture()
     wanted = None if types is None else [layout(t).type for t in types]
-    parts: Dict[str, list] = {}
-    for f in capture_files(path):
-        size = os.path.getsize(f)
+    files = capture_files(path)
+    reader = _capread.Reader(sum(os.path.getsize(f) for f in files), verify=verify, errors=errors, wanted=wanted)
+    buf = None
+    for f in files:
         with open(f, "rb") as fh:
-            # MAP_POPULATE: the kernel maps the whole file at once instead of a fault per page.
-            mm = mmap.mmap(fh.fileno(), 0, flags=mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0),
-                           prot=mmap.PROT_READ) if size else b""
-        u8 = np.frombuffer(mm, np.uint8)
-        info = read_header(u8[:FILE_HEADER.size], f)
+            info = read_header(fh.read(FILE_HEADER.size), f)
         cap.files.append(info)
-        cap._maps.append(mm)
-        for seg in _scan_file(str(f), info, u8):
-            frames = group_frames(seg.u8, seg.positions, verify=verify, errors=errors, types=wanted)
-            cap.skipped.extend((str(f), off, why) for off, why in frames.skipped)
-            for name, arr in frames.items():
-                parts.setdefault(name, []).append((arr, seg.times[frames.indices[name]]))
-    for name, pieces in parts.items():
-        arrays = [a for a, _t in pieces]
-        if isinstance(arrays[0], VariableFrames):
-            cap.arrays[name] = arrays[0] if len(arrays) == 1 else _join_variable(arrays)
-        else:
-            cap.arrays[name] = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
-        cap.receive_times[name] = np.concatenate([t for _a, t in pieces])
+        buf = _scan_file(f, info, reader, buf)
+    cap.skipped = reader.skipped
+    for t, (arr, times) in reader.final().items():
+        name = LAYOUTS[t].name
+        cap.arrays[name] = arr
+        cap.receive_times[name] = times
     return cap
-
-
-def _join_variable(parts: List[VariableFrames]) -> VariableFrames:
-    """Variable frames from several areas copied into one buffer."""
-    chunks, offsets, sizes, at = [], [], [], 0
-    for p in parts:
-        for frame in p.frames():
-            chunks.append(bytes(frame))
-            offsets.append(at)
-            sizes.append(len(frame))
-            at += len(frame)
-    buf = np.frombuffer(b"".join(chunks), np.uint8)
-    return VariableFrames(parts[0].layout, buf, np.array(offsets, np.int64), np.array(sizes, np.int64))
 
 
 class CaptureWriter:
@@ -325,8 +344,7 @@ class CaptureWriter:
             with open(self.path, "rb") as fh:
                 data = fh.read()
             info = read_header(data, self.path)
-            u8 = np.frombuffer(data, np.uint8)
-            _scan_file(self.path, info, u8)
+            _scan_file(self.path, info)
             self._file = open(self.path, "r+b")
             self._file.truncate(info.end)
             self._file.seek(info.end)

@@ -3,20 +3,24 @@
 `alphapulse record` when the build has it): same frames and receive times as written, directories
 in file_index order, zstd blocks, frame checksums, a torn tail at every cut point of the last block
 (everything before it kept, the offset reported), append after a torn tail, and to_pandas."""
+import random
 import shutil
 import struct
 import subprocess
 import tempfile
 import time
 import unittest
+import zlib
 from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 
 import support
-from alphapulse import CaptureError, CaptureWriter, decode, read_capture
-from alphapulse.capture import _ZSTD
+from alphapulse import LAYOUTS, CaptureError, CaptureWriter, WireError, decode, encode, read_capture
+from alphapulse import capture
+from alphapulse.capture import _ZSTD, _decompress
+from alphapulse.wire import frame_checksum
 
 
 class Captures(unittest.TestCase):
@@ -165,6 +169,242 @@ class Captures(unittest.TestCase):
                              [m["symbol"] for m in self.decoded["PoolDiscovered"].messages()])
             times = np.concatenate(list(cap.receive_times.values()))
             self.assertTrue(np.all(times > 1_600_000_000_000_000_000))
+
+
+def reference_read(path, verify=False, errors="skip"):
+    """The obviously-correct reader: one Python step per block and per frame, straight from PROTOCOL.md
+    section 13 and section 10. Returns ({type name: [frame bytes]}, {type name: [receive time]},
+    skipped [(offset, reason)], (end, torn or None)); refused frames raise with errors="raise"."""
+    data = Path(path).read_bytes()
+    header_size = struct.unpack_from("<I", data, 12)[0]
+    frames, times, skipped = {}, {}, []
+    pos = header_size
+    while pos < len(data):
+        if pos + 32 > len(data):
+            return frames, times, skipped, (pos, "header")
+        magic, kind, compression, _r, stored, raw_size, count, payload_crc, header_crc = \
+            struct.unpack_from("<4sBBHIIII4xI", data, pos)
+        if magic != b"APBK" or zlib.crc32(data[pos:pos + 28]) != header_crc:
+            return frames, times, skipped, (pos, "header crc")
+        payload = data[pos + 32:pos + 32 + stored]
+        if len(payload) < stored or zlib.crc32(payload) != payload_crc:
+            return frames, times, skipped, (pos, "payload")
+        if kind == 1:
+            raw = bytes(_decompress(np.frombuffer(payload, np.uint8), raw_size)) if compression == 1 else payload
+            if compression not in (0, 1) or len(raw) != raw_size or count < 1:
+                return frames, times, skipped, (pos, "block")
+            start = 12 * count + (4 if count % 2 else 0)
+            block = []
+            prev_end = start
+            for i in range(count):
+                at = start + struct.unpack_from("<I", raw, 8 * count + 4 * i)[0]
+                if at % 8 or at < prev_end or at + 32 > raw_size or raw[at:at + 4] != b"\xef\xbe\xad\xde":
+                    break
+                size = 32 + struct.unpack_from("<I", raw, at + 8)[0]
+                if at + size > raw_size:
+                    break
+                prev_end = at + size
+                block.append((raw[at:at + size], struct.unpack_from("<Q", raw, 8 * i)[0],
+                              pos + 32 + at if compression == 0 else pos))
+            if len(block) < count:
+                return frames, times, skipped, (pos, "framing")
+            for frame, when, offset in block:
+                kind_, version = frame[4], frame[5]
+                lay = LAYOUTS.get(kind_)
+                reason = None
+                if verify and struct.unpack_from("<I", frame, 28)[0] != frame_checksum(frame):
+                    reason = "bad_checksum"
+                elif lay is None:
+                    reason = "unknown_type"
+                elif version != lay.version:
+                    reason = "unknown_version"
+                elif (len(frame) != lay.size) if lay.fixed else (len(frame) < lay.size):
+                    reason = "bad_size"
+                if reason and errors == "raise":
+                    raise WireError(reason, "reference", offset)
+                if reason:
+                    skipped.append((offset, reason))
+                else:
+                    frames.setdefault(lay.name, []).append(frame)
+                    times.setdefault(lay.name, []).append(when)
+        pos += 32 + ((stored + 7) & ~7)
+    return frames, times, skipped, (min(pos, len(data)), None)
+
+
+def every_type_frames(rng: random.Random, n: int):
+    """n frames of every message type (variable parts of varying length), randomly interleaved."""
+    out = []
+    names = [lay.name for lay in LAYOUTS.values()]
+    for i in range(n):
+        name = rng.choice(names)
+        lay = LAYOUTS[[t for t, l in LAYOUTS.items() if l.name == name][0]]
+        extra = {}
+        if lay.rule == "Levels":
+            extra = dict(bids=[(rng.randrange(1, 10**9), rng.randrange(1, 10**6)) for _ in range(rng.randrange(0, 12))],
+                         asks=[(rng.randrange(1, 10**9), rng.randrange(1, 10**6)) for _ in range(rng.randrange(0, 40))])
+        elif lay.rule == "Discovery":
+            extra = dict(symbol="S" * rng.randrange(0, 30))
+        elif lay.rule == "Opaque" and name == "Custom":
+            extra = dict(data=bytes(rng.randrange(256) for _ in range(rng.randrange(0, 300))))
+        out.append(encode(name, sequence=i + 1, timestamp=1_700_000_000_000_000_000 + i, **extra))
+    return out
+
+
+def damaged(frame: bytes, how: str) -> bytes:
+    """A frame a reader must refuse (checksum resealed unless the checksum is the damage)."""
+    f = bytearray(frame)
+    if how == "unknown_type":
+        f[4] = 250
+    elif how == "unknown_version":
+        f[5] = 9
+    elif how == "bad_size":
+        f += bytes(8)
+        struct.pack_into("<I", f, 8, len(f) - 32)
+    if how != "bad_checksum":
+        struct.pack_into("<I", f, 28, frame_checksum(f))
+    else:
+        f[-1] ^= 1
+    return bytes(f)
+
+
+class FastPathMatchesReference(unittest.TestCase):
+    """read_capture's vectorised path returns exactly what a per-frame Python loop reads."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="ap-pyref-")
+        rng = random.Random(15)
+        frames = every_type_frames(rng, 3000)
+        sample = support.run(["replay"]).stdout
+        decoded = decode(sample)
+        bounds = decoded.offsets.tolist() + [len(sample)]
+        frames[100:100] = [sample[a:b] for a, b in zip(bounds, bounds[1:])]   # the recorded sample too
+        for i, how in zip(range(40, 3000, 97), ["unknown_type", "unknown_version", "bad_size", "bad_checksum"] * 9):
+            frames[i] = damaged(frames[i], how)
+        cls.frames = frames
+        cls.times = [1_700_000_000_000_000_000 + 7 * i + rng.randrange(5) for i in range(len(frames))]
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp)
+
+    def write(self, name, compress=(False,), **kw) -> Path:
+        """A capture of the frames; `compress` cycles per flushed block (mixed plain and zstd blocks)."""
+        path = Path(self.tmp) / name
+        with CaptureWriter(path, "mixed", host="ref", start_time=1, **kw) as w:
+            for i, (frame, when) in enumerate(zip(self.frames, self.times)):
+                w.compress = compress[(i // 97) % len(compress)]
+                w.write(frame, when)
+                if i % 97 == 96:
+                    w.flush()
+        return path
+
+    def check(self, path, **kw):
+        """read_capture(path) equals the reference, reading in the usual batches, in batches of a few
+        blocks, and in a buffer smaller than one block (it grows)."""
+        saved = capture.CHUNK_BYTES
+        try:
+            for chunk in (saved, 50_000, 4096):
+                capture.CHUNK_BYTES = chunk
+                cap = self.check_once(path, **kw)
+        finally:
+            capture.CHUNK_BYTES = saved
+        return cap
+
+    def check_once(self, path, **kw):
+        want_frames, want_times, want_skipped, (end, torn) = reference_read(path, **kw)
+        cap = read_capture(path, **kw)
+        self.assertEqual(sorted(cap.arrays), sorted(want_frames))
+        for name, frames in want_frames.items():
+            got = cap[name]
+            lay = LAYOUTS[[t for t, l in LAYOUTS.items() if l.name == name][0]]
+            if lay.fixed:
+                self.assertEqual(got.dtype, lay.dtype, name)
+                self.assertEqual(got.tobytes(), b"".join(frames), name)
+            else:
+                self.assertEqual([bytes(f) for f in got.frames()], frames, name)
+                self.assertEqual(got.fixed.tobytes(), b"".join(f[:lay.size] for f in frames), name)
+            self.assertEqual(cap.receive_times[name].tolist(), want_times[name], name)
+        self.assertEqual([(off, why) for _f, off, why in cap.skipped], want_skipped)
+        info = cap.files[0]
+        self.assertEqual((info.end, info.torn is not None), (end, torn is not None), (info, torn))
+        return cap
+
+    def test_mixed_every_type(self):
+        cap = self.check(self.write("mixed.apcap", max_frames=300, index_every=4))
+        self.assertEqual(len(cap.arrays), len(LAYOUTS))
+        self.assertEqual(sorted({why for _f, _o, why in cap.skipped}), ["bad_size", "unknown_type", "unknown_version"])
+        self.check(self.write("mixed-big.apcap", max_frames=4096, max_bytes=1 << 20), verify=True)
+
+    def test_verify_and_raise(self):
+        path = self.write("verify.apcap", max_frames=500)
+        cap = self.check(path, verify=True)
+        self.assertIn("bad_checksum", {why for _f, _o, why in cap.skipped})
+        for verify in (False, True):
+            with self.assertRaises(WireError) as want:
+                reference_read(path, verify=verify, errors="raise")
+            with self.assertRaises(WireError) as got:
+                read_capture(path, verify=verify, errors="raise")
+            self.assertEqual((got.exception.reason, got.exception.offset), (want.exception.reason, want.exception.offset))
+
+    @unittest.skipIf(_ZSTD is None, "libzstd is not installed")
+    def test_zstd_and_mixed_blocks(self):
+        self.check(self.write("zstd.apcap", compress=(True,), max_frames=250))
+        self.check(self.write("both.apcap", compress=(True, False, False), max_frames=250), verify=True)
+
+    def test_torn_tails_and_broken_framing(self):
+        for compress in ((False,), (False, True)) if _ZSTD is not None else ((False,),):
+            path = self.write("whole.apcap", compress=compress, max_frames=200, index_every=3)
+            data = path.read_bytes()
+            cut = Path(self.tmp) / "cut.apcap"
+            rng = random.Random(len(data))
+            for at in sorted(rng.sample(range(128, len(data)), 25)) + [len(data) - 1, 129, 160]:
+                cut.write_bytes(data[:at])
+                self.check(cut)
+            # an offsets column pointing into the next frame, CRCs resealed: the file ends at that block,
+            # the blocks before it in the same read are kept
+            starts, pos = [], 128
+            while pos < len(data):
+                starts.append(pos)
+                pos += 32 + ((struct.unpack_from("<I", data, pos + 8)[0] + 7) & ~7)
+            plain = [p for p in starts if data[p + 4] == 1 and data[p + 5] == 0]
+            for block, how in [(plain[len(plain) // 2], "inside"), (plain[-1], "inside"), (plain[1], "overlap"),
+                               (plain[2], "outside"), (plain[-1], "outside"), (plain[-1], "past"),
+                               (plain[-2], "unaligned")]:
+                broken = bytearray(data)
+                count = struct.unpack_from("<I", broken, block + 16)[0]
+                column = block + 32 + 8 * count
+                if how == "inside":  # frame 1 at offset 8, inside frame 0
+                    struct.pack_into("<I", broken, column + 4, 8)
+                elif how == "overlap":  # frame 1 where frame 2 is: a magic there, but frame 1 runs into it
+                    struct.pack_into("<I", broken, column + 4, struct.unpack_from("<I", broken, column + 8)[0])
+                elif how == "outside":  # the last frame past the block
+                    struct.pack_into("<I", broken, column + 4 * (count - 1), 1 << 30)
+                elif how == "past":  # the last frame's payload_size runs past the block
+                    frames = column + 4 * count + (4 if count % 2 else 0)
+                    struct.pack_into("<I", broken, frames + struct.unpack_from("<I", broken, column + 4 * (count - 1))[0] + 8,
+                                     1 << 16)
+                else:
+                    struct.pack_into("<I", broken, column + 4, struct.unpack_from("<I", broken, column + 4)[0] + 4)
+                stored = struct.unpack_from("<I", broken, block + 8)[0]
+                struct.pack_into("<I", broken, block + 20, zlib.crc32(broken[block + 32:block + 32 + stored]))
+                struct.pack_into("<I", broken, block + 28, zlib.crc32(broken[block:block + 28]))
+                cut.write_bytes(bytes(broken))
+                cap = self.check(cut)
+                self.assertEqual(cap.torn[0][1], block)
+
+    def test_single_type_and_types_filter(self):
+        trades = [f for f in self.frames if f[4] == 1 and len(f) == 64]
+        path = Path(self.tmp) / "trades.apcap"
+        with CaptureWriter(path, "market_data") as w:
+            w.write_frames(b"".join(trades * 20), receive_times=list(range(len(trades) * 20)))
+        self.check(path)
+        cap = read_capture(self.write("filter.apcap", max_frames=333), types=["Quote", "OrderBook"])
+        want, want_times, _s, _e = reference_read(Path(self.tmp) / "filter.apcap")
+        self.assertEqual(sorted(cap.arrays), ["OrderBook", "Quote"])
+        self.assertEqual(cap["Quote"].tobytes(), b"".join(want["Quote"]))
+        self.assertEqual([bytes(f) for f in cap["OrderBook"].frames()], want["OrderBook"])
+        self.assertEqual(cap.receive_times["OrderBook"].tolist(), want_times["OrderBook"])
 
 
 if __name__ == "__main__":
