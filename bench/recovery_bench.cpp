@@ -91,6 +91,37 @@ relay::RelayConfig executionConfig(const std::string& dir, bool journal, bool fs
     return config;
 }
 
+/// Through a running relay at `socket`: WARM_UP frames, then `count` more,
+/// timed from the first publish to the last frame received (frames of
+/// `frameSize` bytes and type `type`, WARM_UP + count of them). Frames/s, 0
+/// when any went missing.
+double warmThenMeasure(const std::string& socket, const std::vector<std::uint8_t>& frames, std::size_t frameSize,
+                       std::uint8_t type, std::uint64_t count) {
+    auto consumer = connect(socket, std::nullopt);
+    auto producer = connect(socket, std::bitset<256>{});
+    std::this_thread::sleep_for(std::chrono::milliseconds(50)); // both subscribed
+    const std::size_t batch = 100 * frameSize;
+    const auto pass = [&](std::size_t from, std::size_t to, std::uint64_t expected) {
+        std::uint64_t got = 0;
+        auto onFrame = [&](const wire::FrameView& f) { got += f.messageType() == type ? 1U : 0U; };
+        std::thread reader([&] {
+            const auto deadline = Clock::now() + std::chrono::seconds(60);
+            while (got < expected && Clock::now() < deadline) consumer->poll(onFrame, 10);
+        });
+        const auto start = Clock::now();
+        for (std::size_t at = from; at < to; at += batch) {
+            producer->publishBlocking({frames.data() + at, std::min(batch, to - at)}, std::chrono::seconds(30));
+        }
+        producer->drain(std::chrono::seconds(30));
+        reader.join();
+        const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+        return got == expected ? static_cast<double>(expected) / seconds : 0.0;
+    };
+    const std::size_t split = WARM_UP * frameSize;
+    if (pass(0, split, WARM_UP) == 0.0) return 0.0;
+    return pass(split, frames.size(), count);
+}
+
 /// Frames/s from the first publish to the last frame received, after
 /// WARM_UP frames through the same relay (frames holds WARM_UP + count).
 double throughput(const std::string& dir, bool journal, bool fsync, const std::vector<std::uint8_t>& frames,
@@ -98,29 +129,7 @@ double throughput(const std::string& dir, bool journal, bool fsync, const std::v
     std::error_code ec;
     fs::remove_all(dir + "/journal", ec);
     RunningRelay running(executionConfig(dir, journal, fsync));
-    auto consumer = connect(dir + "/execution.sock", std::nullopt);
-    auto producer = connect(dir + "/execution.sock", std::bitset<256>{});
-    std::this_thread::sleep_for(std::chrono::milliseconds(50)); // both subscribed
-    constexpr std::size_t BATCH = 100 * wire::OrderRequestLayout::SIZE;
-    const auto pass = [&](std::size_t from, std::size_t to, std::uint64_t expected) {
-        std::uint64_t got = 0;
-        auto onFrame = [&](const wire::FrameView& f) { got += f.messageType() == 40 ? 1U : 0U; };
-        std::thread reader([&] {
-            const auto deadline = Clock::now() + std::chrono::seconds(60);
-            while (got < expected && Clock::now() < deadline) consumer->poll(onFrame, 10);
-        });
-        const auto start = Clock::now();
-        for (std::size_t at = from; at < to; at += BATCH) {
-            producer->publishBlocking({frames.data() + at, std::min(BATCH, to - at)}, std::chrono::seconds(30));
-        }
-        producer->drain(std::chrono::seconds(30));
-        reader.join();
-        const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-        return got == expected ? static_cast<double>(expected) / seconds : 0.0;
-    };
-    const std::size_t split = WARM_UP * wire::OrderRequestLayout::SIZE;
-    if (pass(0, split, WARM_UP) == 0.0) return 0.0;
-    return pass(split, frames.size(), count);
+    return warmThenMeasure(dir + "/execution.sock", frames, wire::OrderRequestLayout::SIZE, 40, count);
 }
 
 /// A journal of `count` frames (published with no consumer), then a consumer
@@ -178,29 +187,7 @@ double marketData(const std::string& dir, bool snapshots, const std::vector<std:
     config.socketPath = dir + "/market_data.sock";
     config.snapshotInstruments = snapshots ? 100'000 : 0;
     RunningRelay running(config);
-    auto consumer = connect(config.socketPath, std::nullopt);
-    auto producer = connect(config.socketPath, std::bitset<256>{});
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    constexpr std::size_t BATCH = 100 * wire::TradeLayout::SIZE;
-    const auto pass = [&](std::size_t from, std::size_t to, std::uint64_t expected) {
-        std::uint64_t got = 0;
-        auto onFrame = [&](const wire::FrameView& f) { got += f.messageType() == 1 ? 1U : 0U; };
-        std::thread reader([&] {
-            const auto deadline = Clock::now() + std::chrono::seconds(60);
-            while (got < expected && Clock::now() < deadline) consumer->poll(onFrame, 10);
-        });
-        const auto start = Clock::now();
-        for (std::size_t at = from; at < to; at += BATCH) {
-            producer->publishBlocking({frames.data() + at, std::min(BATCH, to - at)}, std::chrono::seconds(30));
-        }
-        producer->drain(std::chrono::seconds(30));
-        reader.join();
-        const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-        return got == expected ? static_cast<double>(expected) / seconds : 0.0;
-    };
-    const std::size_t split = WARM_UP * wire::TradeLayout::SIZE;
-    if (pass(0, split, WARM_UP) == 0.0) return 0.0;
-    return pass(split, frames.size(), count);
+    return warmThenMeasure(config.socketPath, frames, wire::TradeLayout::SIZE, 1, count);
 }
 
 /// Milliseconds to construct a relay whose journal (left by resend()) holds the frames.
