@@ -13,10 +13,12 @@ What is timed: read_capture(path) and then touching every type's array (len() of
 `.fixed` for OrderBooks), i.e. everything a user has in hand; every array is materialised by
 read_capture itself, nothing is lazy. The file is read from the page cache. The first read in the
 process is reported apart (the kernel hands out the output memory for the first time; later reads
-reuse pages freed by the previous one), then the best and the median of --repeat more.
+reuse pages freed by the previous one), then the best and the median of --repeat more, and the
+user and system CPU seconds per read (getrusage): system time is mostly the output's page faults.
 """
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import tempfile
@@ -90,11 +92,17 @@ def touch(cap) -> int:
     return total
 
 
-def timed(path: str, verify: bool = False):
+def timed(path: str, verify: bool = False, cpu: list = None):
+    """Seconds of read_capture + touch; appends (user, system) CPU seconds to `cpu`."""
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
     t = time.perf_counter()
     cap = ap.read_capture(path, verify=verify)
     touch(cap)
-    return time.perf_counter() - t, cap
+    elapsed = time.perf_counter() - t
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    if cpu is not None:
+        cpu.append((r1.ru_utime - r0.ru_utime, r1.ru_stime - r0.ru_stime))
+    return elapsed, cap
 
 
 def main():
@@ -119,13 +127,14 @@ def main():
         while fh.read(1 << 24):
             pass
     load = os.getloadavg()[0]
-    first, cap = timed(path)
+    cpu = []
+    first, cap = timed(path, cpu=cpu)
     counts = cap.counts()
     assert cap.frame_count == args.frames and not cap.torn and not cap.skipped, cap
     del cap
     runs = []
     for _ in range(args.repeat):
-        elapsed, cap = timed(path)
+        elapsed, cap = timed(path, cpu=cpu)
         del cap
         runs.append(elapsed)
     best, median = min(runs), statistics.median(runs)
@@ -134,6 +143,9 @@ def main():
           f"load {load:.2f} -> {os.getloadavg()[0]:.2f}")
     print(f"read_capture + every array: first {n / first / 1e6:.1f} M frames/s ({first:.3f} s), "
           f"best of {args.repeat} {n / best / 1e6:.1f} M frames/s ({best:.3f} s), median {n / median / 1e6:.1f} M frames/s")
+    later = cpu[1:]
+    print(f"CPU per read (user + system s): first {cpu[0][0]:.2f} + {cpu[0][1]:.2f}, median of the rest "
+          f"{statistics.median(u for u, _s in later):.2f} + {statistics.median(s for _u, s in later):.2f}")
     if not args.no_verify:
         elapsed, cap = timed(path, verify=True)
         assert not cap.skipped

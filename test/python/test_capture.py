@@ -3,6 +3,7 @@
 `alphapulse record` when the build has it): same frames and receive times as written, directories
 in file_index order, zstd blocks, frame checksums, a torn tail at every cut point of the last block
 (everything before it kept, the offset reported), append after a torn tail, and to_pandas."""
+import gc
 import random
 import shutil
 import struct
@@ -10,6 +11,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+import weakref
 import zlib
 from decimal import Decimal
 from pathlib import Path
@@ -405,6 +407,58 @@ class FastPathMatchesReference(unittest.TestCase):
         self.assertEqual(cap["Quote"].tobytes(), b"".join(want["Quote"]))
         self.assertEqual([bytes(f) for f in cap["OrderBook"].frames()], want["OrderBook"])
         self.assertEqual(cap.receive_times["OrderBook"].tolist(), want_times["OrderBook"])
+
+    def test_large_outputs_equal_a_small_buffer_read_and_are_freed(self):
+        """Outputs of several MB (numpy's arrays from 4 MiB up are on transparent huge pages): the same
+        as a read through a buffer smaller than one block, writable, to_pandas works, and every array's
+        memory is released with the Capture (weak references to the objects owning the buffers)."""
+        trades = [f for f in self.frames if f[4] == 1 and len(f) == 64]
+        copies = 100_000 // len(trades) + 1  # Trades alone: over 6 MB of records
+        path = Path(self.tmp) / "large.apcap"
+        with CaptureWriter(path, "mixed", max_frames=4096, max_bytes=1 << 20) as w:
+            for frame, when in zip(self.frames, self.times):  # every type, refused frames too
+                w.write(frame, when)
+            w.flush()
+            w.write_frames(b"".join(trades * copies), receive_times=list(range(len(trades) * copies)))
+        big = read_capture(path)
+        self.assertGreater(big["Trade"].nbytes, 6 << 20)
+        self.assertEqual(big["Trade"].tobytes()[-len(trades) * 64:], b"".join(trades))
+        saved = capture.CHUNK_BYTES
+        try:
+            capture.CHUNK_BYTES = 4096
+            small = read_capture(path)
+        finally:
+            capture.CHUNK_BYTES = saved
+        self.assertEqual(sorted(big.arrays), sorted(small.arrays))
+        self.assertEqual(big.skipped, small.skipped)
+        owners = []
+        for name in big.arrays:
+            got, want = big[name], small[name]
+            if isinstance(got, np.ndarray):
+                self.assertEqual(got.tobytes(), want.tobytes(), name)
+                arrays = [got]
+            else:
+                self.assertEqual([bytes(f) for f in got.frames()], [bytes(f) for f in want.frames()], name)
+                arrays = [got._u8, got.offsets, got.sizes, got.fixed]
+            self.assertTrue(np.array_equal(big.receive_times[name], small.receive_times[name]), name)
+            for arr in arrays + [big.receive_times[name]]:
+                owner = arr
+                while isinstance(owner, np.ndarray) and owner.base is not None:
+                    owner = owner.base.obj if isinstance(owner.base, memoryview) else owner.base
+                owners.append(weakref.ref(owner))
+        trade = big["Trade"]
+        self.assertTrue(trade.flags.writeable)
+        trade["price"][0] += 1
+        self.assertEqual(trade["price"][0], small["Trade"]["price"][0] + 1)
+        try:
+            import pandas  # noqa: F401
+        except ImportError:
+            pass
+        else:
+            self.assertEqual(len(big.to_pandas("Trade")), len(trade))
+        del big, got, want, arrays, arr, owner, trade
+        gc.collect()
+        self.assertEqual([ref for ref in owners if ref() is not None], [])
 
 
 if __name__ == "__main__":
