@@ -226,10 +226,14 @@ TEST_P(Batching, DestructionDrainsWhatWasPublished) {
 
 TEST_P(Batching, QueuedFramesFollowAReconnectionInOrder) {
     Bus bus(GetParam().tcp);
-    auto producer = bus.client(GetParam().mode);
+    // A ring far larger than the kernel buffers, so that frames are still
+    // queued in the client at the break (TCP keeps taking bytes for a while
+    // after the first WouldBlock; what the dead peer's kernel took is lost).
+    auto producer = bus.client(GetParam().mode, 8 << 20);
     const int first = bus.accept();
     ASSERT_GE(first, 0);
-    const std::uint64_t taken = fill(*producer); // queued in the client; the peer's kernel holds some
+    const std::uint64_t taken = fill(*producer);
+    ASSERT_GT(producer->transport().pendingBytes(), 1u << 20) << state(*producer);
     ::close(first); // the bus dies without reading anything
 
     constexpr std::uint64_t MORE = 500;
