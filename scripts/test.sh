@@ -19,9 +19,9 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 
 echo "== concurrency tests under ThreadSanitizer (at ${SECONDS} s)"
 "$ROOT/scripts/build.sh" "$ROOT/build-tsan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DALPHAPULSE_SANITIZE=thread \
-  -DALPHAPULSE_BENCHMARKS=OFF -DALPHAPULSE_INSTALL=OFF --target schema_concurrency_test transport_channel_test transport_shm_ring_test transport_shm_client_test
+  -DALPHAPULSE_BENCHMARKS=OFF -DALPHAPULSE_INSTALL=OFF --target schema_concurrency_test transport_channel_test transport_shm_ring_test transport_shm_client_test client_batching_test
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-  ctest --test-dir "$ROOT/build-tsan" --output-on-failure --timeout 300 -R "RegistryConcurrency|ChannelTransport|ShmRing|ShmClient"
+  ctest --test-dir "$ROOT/build-tsan" -j "$(nproc)" --output-on-failure --timeout 300 -R "RegistryConcurrency|ChannelTransport|ShmRing|ShmClient|Batching"
 
 echo "== fuzz targets (${FUZZ_SECONDS:-15} s each) (at ${SECONDS} s)"
 FUZZ_SECONDS=${FUZZ_SECONDS:-15} "$ROOT/scripts/fuzz.sh"
