@@ -193,9 +193,13 @@ for (const d of DOMAINS) {
   // little) before it was read: it cannot exceed what the relay had sent out
   // by the second stats read, and cannot trail the first by more than two
   // seconds of feed.
+  // What the relay forwarded: frames_out less its own frames (the catch-up's
+  // BEGIN/END, ACKs to an acknowledged producer on execution).
   const slack = perSecond[d] * 2;
-  check(a.total[d] <= after[d].frames_out && a.total[d] >= before[d].frames_out - slack,
-    `${d}: page total ${a.total[d]} within the relay's frames_out [${before[d].frames_out - slack}, ${after[d].frames_out}]`);
+  const forwardedBefore = before[d].frames_out - before[d].own_frames;
+  const forwardedAfter = after[d].frames_out - after[d].own_frames;
+  check(a.total[d] <= forwardedAfter && a.total[d] >= forwardedBefore - slack,
+    `${d}: page total ${a.total[d]} within the relay's forwarded frames [${forwardedBefore - slack}, ${forwardedAfter}]`);
   // The relay counters shown are read from the stats socket every 500 ms.
   check(a.relayIn[d] <= after[d].frames_in && a.relayIn[d] >= before[d].frames_in - perSecond[d] * 3,
     `${d}: page's relay frames_in ${a.relayIn[d]} agrees with \`alphapulse stats\` (${before[d].frames_in}..${after[d].frames_in})`);
@@ -247,10 +251,14 @@ for (const d of DOMAINS) {
   const { p } = settled;
   const stats = settled.stats[d];
   check(p.total[d] === sent[d], `${d}: the page counted all ${sent[d]} frames published`);
-  check(p.total[d] === stats.frames_out, `${d}: page total ${p.total[d]} == relay frames_out ${stats.frames_out}`);
+  // frames_out includes the relay's own frames, which clients take and do not
+  // deliver: the page counts what was forwarded.
+  const forwarded = stats.frames_out - stats.own_frames;
+  check(p.total[d] === forwarded,
+    `${d}: page total ${p.total[d]} == relay frames_out ${stats.frames_out} - its own ${stats.own_frames}`);
   const ours = stats.clients.find((c) => c.pid === dashboard.pid);
-  check(ours && p.relayToUs[d] === ours.frames_out && ours.frames_out === p.total[d],
-    `${d}: the relay's count for the dashboard's connection (${ours && ours.frames_out}) matches`);
+  check(ours && p.relayToUs[d] === ours.frames_out && ours.frames_out - ours.own_frames === p.total[d],
+    `${d}: the relay's count for the dashboard's connection (${ours && ours.frames_out}, ${ours && ours.own_frames} its own) matches`);
   check(p.relayIn[d] === stats.frames_in, `${d}: page relay frames_in ${p.relayIn[d]} == alphapulse stats ${stats.frames_in}`);
   const drops = Object.values(stats.drops).reduce((s, n) => s + n, 0);
   check(p.drops[d] === drops && drops === 0, `${d}: no drops, and the page says so`);

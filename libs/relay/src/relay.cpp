@@ -525,7 +525,7 @@ void Relay::Impl::sendError(Client& to, RelayError code, std::uint8_t relatedTyp
     builder.related_type(relatedType).related_sequence(relatedSequence);
     builder.message(text.substr(0, wire::ErrorLayout::SIZES[wire::ErrorLayout::Field::message]));
     builder.finish();
-    if (!to.peerGone && to.out.fits(1, sizeof buffer)) static_cast<void>(to.out.push(buffer, sizeof buffer, 1));
+    if (!to.peerGone && to.out.fits(1, sizeof buffer) && to.out.push(buffer, sizeof buffer, 1)) countOwnFrame(to);
 }
 
 void Relay::Impl::sendErrorOnce(Client& to, RelayError code, std::uint8_t relatedType, std::uint64_t relatedSequence,

@@ -174,6 +174,11 @@ private:
     void handleSubscribe(Client& client, const FrameView& frame);
     void sendError(Client& to, RelayError code, std::uint8_t relatedType, std::uint64_t relatedSequence,
                    std::string_view text);
+    /// A frame of the relay's own was queued for `to` (stats: own_frames).
+    void countOwnFrame(Client& to) noexcept {
+        ++to.stats.ownFrames;
+        ++m_stats.ownFrames;
+    }
     /// The first Error of `code` on this connection only.
     void sendErrorOnce(Client& to, RelayError code, std::uint8_t relatedType, std::uint64_t relatedSequence,
                        std::string_view text);

@@ -141,7 +141,7 @@ void Relay::Impl::sendControl(Client& to, std::uint8_t phase, std::uint64_t id, 
                               std::uint32_t items, std::uint64_t timestampNs) {
     const auto frame =
         detail::controlFrame(relaySource(m_config.domain), m_config.domain, phase, id, lastSequence, items, timestampNs);
-    if (!to.peerGone && to.out.fits(1, frame.size())) static_cast<void>(to.out.push(frame.data(), frame.size(), 1));
+    if (!to.peerGone && to.out.fits(1, frame.size()) && to.out.push(frame.data(), frame.size(), 1)) countOwnFrame(to);
 }
 
 std::uint32_t Relay::Impl::sendSnapshot(Client& to) {

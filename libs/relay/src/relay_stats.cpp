@@ -31,6 +31,7 @@ std::string RelayStats::toJson() const {
     j["bytes_in"] = bytesIn;
     j["frames_out"] = framesOut;
     j["bytes_out"] = bytesOut;
+    j["own_frames"] = ownFrames;
     j["connections_accepted"] = connectionsAccepted;
     j["connections_refused"] = connectionsRefused;
     j["producer_pauses"] = producerPauses;
@@ -48,7 +49,7 @@ std::string RelayStats::toJson() const {
     for (const auto& c : clients) {
         list.push_back({{"fd", c.fd}, {"pid", c.pid}, {"uid", c.uid}, {"frames_in", c.framesIn},
                         {"bytes_in", c.bytesIn}, {"frames_out", c.framesOut}, {"bytes_out", c.bytesOut},
-                        {"queued_frames", c.queuedFrames}, {"queued_bytes", c.queuedBytes},
+                        {"own_frames", c.ownFrames}, {"queued_frames", c.queuedFrames}, {"queued_bytes", c.queuedBytes},
                         {"dropped", c.dropped}, {"subscribed", c.subscribed}, {"peer", c.peer}});
     }
     return j.dump();
@@ -65,6 +66,7 @@ std::optional<RelayStats> RelayStats::fromJson(std::string_view json) {
         s.framesIn = j.at("frames_in").get<std::uint64_t>();
         s.bytesIn = j.at("bytes_in").get<std::uint64_t>();
         s.framesOut = j.at("frames_out").get<std::uint64_t>();
+        s.ownFrames = j.value("own_frames", std::uint64_t{0}); // absent from older relays
         s.bytesOut = j.at("bytes_out").get<std::uint64_t>();
         s.connectionsAccepted = j.at("connections_accepted").get<std::uint64_t>();
         s.connectionsRefused = j.at("connections_refused").get<std::uint64_t>();
@@ -93,6 +95,7 @@ std::optional<RelayStats> RelayStats::fromJson(std::string_view json) {
             cs.framesIn = c.at("frames_in").get<std::uint64_t>();
             cs.bytesIn = c.at("bytes_in").get<std::uint64_t>();
             cs.framesOut = c.at("frames_out").get<std::uint64_t>();
+            cs.ownFrames = c.value("own_frames", std::uint64_t{0});
             cs.bytesOut = c.at("bytes_out").get<std::uint64_t>();
             cs.queuedFrames = c.at("queued_frames").get<std::uint64_t>();
             cs.queuedBytes = c.at("queued_bytes").get<std::uint64_t>();

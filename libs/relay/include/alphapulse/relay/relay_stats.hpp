@@ -33,6 +33,7 @@ struct ClientStats {
     std::uint64_t bytesIn = 0;
     std::uint64_t framesOut = 0;
     std::uint64_t bytesOut = 0;
+    std::uint64_t ownFrames = 0; ///< of the relay's own (Error, recovery control) queued for this client
     std::uint64_t queuedFrames = 0;
     std::uint64_t queuedBytes = 0;
     std::uint64_t dropped = 0; ///< frames meant for this client that it did not get
@@ -46,8 +47,11 @@ struct RelayStats {
     std::uint64_t uptimeNs = 0;
     std::uint64_t framesIn = 0;
     std::uint64_t bytesIn = 0;
-    std::uint64_t framesOut = 0;
+    std::uint64_t framesOut = 0;     ///< frames written to clients, the relay's own included
     std::uint64_t bytesOut = 0;
+    /// Frames the relay made itself (Error frames, the recovery control frames
+    /// BEGIN/END/ACK) queued for clients: frames_out minus these is what was forwarded.
+    std::uint64_t ownFrames = 0;
     std::uint64_t connectionsAccepted = 0;
     std::uint64_t connectionsRefused = 0;
     std::array<std::uint64_t, static_cast<std::size_t>(DropReason::COUNT_)> drops{};
