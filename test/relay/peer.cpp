@@ -26,6 +26,10 @@
 //       every (re)connection resends from the sequence after the one the
 //       relay's journal holds. Exits once all N are acknowledged. Prints
 //       {"published":N,"acked":A,"reconnects":R,"sent":frames written, resends included}.
+//   frames   --type T --source S --count N [--batch B] [--rate R]
+//       No connection: writes the frames (sequences 1..N from source S) to
+//       stdout, back to back, in batches at a rate: paced input for
+//       `alphapulse publish --raw`. Prints nothing else.
 //   raw      --socket P --fault garbage|truncated|huge|out-of-domain|bad-checksum|never-read|half-frame|probe
 //            [--type T] [--count N] [--hold-ms H] [--size BYTES (garbage)] [--bind ADDRESS (tcp)]
 //       Faults written straight to the socket. Prints one JSON line with what it saw.
@@ -136,7 +140,9 @@ Args parse(const std::vector<std::string>& argv) {
         if (i + 1 >= argv.size()) usage("missing value for " + key);
         args.opts[key.substr(2)] = argv[++i];
     }
-    if (args.get("socket").empty() == args.get("config").empty()) usage("give --socket, or --config and --domain");
+    if (args.mode != "frames" && args.get("socket").empty() == args.get("config").empty()) {
+        usage("give --socket, or --config and --domain");
+    }
     if (!args.get("config").empty() && args.get("domain").empty()) usage("--config needs --domain");
     return args;
 }
@@ -523,6 +529,28 @@ int produceAcked(const Args& args, Output& out) {
     return 0;
 }
 
+int framesToStdout(const Args& args) {
+    const std::uint8_t type = typeByName(args.get("type", "order"));
+    const auto source = static_cast<std::uint8_t>(args.num("source", 80));
+    const std::uint64_t count = args.num("count", 1000);
+    const std::uint64_t batch = std::max<std::uint64_t>(1, args.num("batch", 100));
+    const std::uint64_t rate = args.num("rate", 0);
+    std::vector<std::uint8_t> frames;
+    const auto start = Clock::now();
+    for (std::uint64_t next = 1; next <= count; next += batch) {
+        if (rate != 0) std::this_thread::sleep_until(start + std::chrono::microseconds((next - 1) * 1'000'000 / rate));
+        frames.clear();
+        for (std::uint64_t seq = next; seq <= std::min(count, next + batch - 1); ++seq) appendFrame(frames, type, source, seq);
+        for (std::size_t at = 0; at < frames.size();) {
+            const ssize_t n = ::write(STDOUT_FILENO, frames.data() + at, frames.size() - at);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return 1; // the reader went away
+            at += static_cast<std::size_t>(n);
+        }
+    }
+    return 0;
+}
+
 /// Waits up to timeoutMs for the relay to close the connection: "closed", "open" or "error".
 std::string waitClosed(int fd, int timeoutMs) {
     const auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
@@ -699,6 +727,7 @@ int runPeer(const std::vector<std::string>& argv, std::string& output, bool echo
         else if (args.mode == "consume") status = consume(args, out);
         else if (args.mode == "both") status = both(args, out);
         else if (args.mode == "raw") status = raw(args, out);
+        else if (args.mode == "frames") status = framesToStdout(args);
         else if (args.mode == "strategy") status = strategy(args, out);
         else usage("unknown mode " + args.mode);
     } catch (const std::exception& e) {

@@ -9,6 +9,17 @@ namespace {
 
 constexpr std::uint64_t ORDERS = 100'000;
 
+/// The consumer's summary after a relay restart: all ORDERS of source 80,
+/// each once, in order, no gap, and it reconnected.
+void expectEveryOrderOnceInOrder(Json& got) {
+    EXPECT_EQ(got.value("count", 0u), ORDERS) << "every order, none twice: " << got.dump();
+    EXPECT_EQ(got["per_source"].value("80", 0u), ORDERS) << got.dump();
+    EXPECT_EQ(got["last_seq"].value("80", 0u), ORDERS) << got.dump();
+    EXPECT_TRUE(got.value("order_ok", false)) << "each sequence once, +1 each: " << got.dump();
+    EXPECT_EQ(got.value("gaps", 1u), 0u) << got.dump();
+    EXPECT_GE(got.value("reconnects", 0u), 1u) << got.dump();
+}
+
 /// The stats' "journal" object (null when the relay keeps none).
 Json journalOf(const Json& s) { return s.is_object() && s.contains("journal") ? s.at("journal") : Json(); }
 
@@ -40,16 +51,62 @@ TEST_F(RelayProcessTest, RelayKilledMidStreamAndRestartedTheConsumerGetsEveryAck
     Json got = finish(engine, 60000);
     std::cout << "producer: " << produced.dump() << "\nconsumer: " << got.dump() << "\nrelay: " << stats().dump()
               << '\n';
-    EXPECT_EQ(got.value("count", 0u), ORDERS) << "every order, none twice: " << got.dump();
-    EXPECT_EQ(got["per_source"].value("80", 0u), ORDERS) << got.dump();
-    EXPECT_EQ(got["last_seq"].value("80", 0u), ORDERS) << got.dump();
-    EXPECT_TRUE(got.value("order_ok", false)) << "each sequence once, +1 each: " << got.dump();
-    EXPECT_EQ(got.value("gaps", 1u), 0u) << got.dump();
-    EXPECT_GE(got.value("reconnects", 0u), 1u) << got.dump();
+    expectEveryOrderOnceInOrder(got);
     EXPECT_GT(got.value("resent", 0u), 0u) << "frames the killed relay held for it came from the journal: " << got.dump();
     const Json after = stats();
     EXPECT_EQ(drops(after, "bad_sequence"), 0u) << "the producer resent from the journal's position: " << after.dump();
     ASSERT_NO_FATAL_FAILURE(checkPair("order", 81));
+    ASSERT_NO_FATAL_FAILURE(stopRelay());
+}
+
+TEST_F(RelayProcessTest, PublishToTheExecutionRelayKilledMidStreamEveryOrderArrivesExactlyOnce) {
+    // The reliability scenario with the normal tools: `alphapulse publish`
+    // (acknowledged, as on any journaled domain) fed 100k OrderRequests at a
+    // steady rate, a RelayClient consumer, the relay killed with -9 in the
+    // middle and restarted. publish keeps what the journal has not
+    // acknowledged, reconnects by itself and resends it.
+    const std::string config = "socket_buffer_bytes: 65536\n";
+    ASSERT_NO_FATAL_FAILURE(startRelay("execution", config));
+    Process& engine = consumer(ORDERS, {"--timeout-ms", "60000", "--linger-ms", "200", "--pause-at", "20000",
+                                        "--pause-ms", "1500"});
+    ASSERT_NO_FATAL_FAILURE(waitClient(engine, /*subscribed=*/true));
+    Process& publish = spawn({"/bin/sh", "-c",
+                              "\"$0\" frames --type order --source 80 --count \"$1\" --batch 100 --rate 50000 | "
+                              "\"$2\" publish --raw \"$3\" --timeout-ms 30000",
+                              PEER, std::to_string(ORDERS), ALPHAPULSE, m_sock});
+    // The kill point: the consumer lags (paused) until its queue reached the
+    // circuit breaker and the relay stopped reading its producers. From then
+    // on publish's frames wait in its socket, unread and unacknowledged (they
+    // die with the relay; only publish still has them), and the relay holds
+    // thousands for the consumer that only its journal keeps.
+    ASSERT_TRUE(eventually(
+        [&] {
+            const Json s = stats();
+            return s.is_object() && s.value("producer_pauses", 0u) >= 1 &&
+                   clientOf(s, engine.pid()).value("queued_frames", 0u) >= 1000;
+        },
+        20000, 5))
+        << publish.describe() << engine.describe();
+    m_relay->signal(SIGKILL);
+    const auto killed = m_relay->wait(2000);
+    ASSERT_TRUE(killed && WIFSIGNALED(*killed));
+    ASSERT_NO_FATAL_FAILURE(startRelay("execution", config)); // the same socket: the same journal
+
+    const auto published = publish.wait(60000);
+    EXPECT_TRUE(exitedZero(published)) << "every frame acknowledged: " << statusText(published) << ": "
+                                       << publish.describe();
+    const std::string said = publish.err();
+    EXPECT_NE(said.find("broke 1 time(s)"), std::string::npos) << said;
+    // What the killed relay never acknowledged was sent again.
+    const auto again = said.find(" frame(s) sent again");
+    ASSERT_NE(again, std::string::npos) << said;
+    const auto number = said.rfind(' ', again - 1);
+    EXPECT_GT(std::stoull(said.substr(number + 1, again - number - 1)), 0u) << said;
+    Json got = finish(engine, 60000);
+    std::cout << "publish: " << said << "consumer: " << got.dump() << "\nrelay: " << stats().dump() << '\n';
+    expectEveryOrderOnceInOrder(got);
+    const Json after = stats();
+    EXPECT_EQ(drops(after, "bad_sequence"), 0u) << "publish resent from the journal's position: " << after.dump();
     ASSERT_NO_FATAL_FAILURE(stopRelay());
 }
 

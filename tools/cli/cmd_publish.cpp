@@ -10,9 +10,15 @@
 //    (no consumer, bad sequence, ...) and closes, so their absence means
 //    something (stream transports; others skip this step);
 //  - a connection that broke while publishing (frames the dead relay had
-//    taken may be lost), frames left unsent, or an Error frame: 3.
+//    taken may be lost), frames left unsent, or an Error frame: 3;
+//  - on a relay that keeps a journal (execution by default) the client
+//    publishes acknowledged (docs/design/recovery.md): every frame is kept
+//    until the journal acknowledges it and resent after a reconnect, so a
+//    broken connection loses nothing; it exits 0 only when every frame was
+//    acknowledged, 3 naming the sources and sequences that were not.
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
 #include <iostream>
 #include <string>
@@ -24,6 +30,8 @@
 #include "alphapulse/transport/shm_transport.hpp"
 #include "alphapulse/transport/unix_socket_transport.hpp"
 #include "alphapulse/wire/frame.hpp"
+#include "alphapulse/wire/messages.hpp"
+#include "alphapulse/wire/relay_errors.hpp"
 #include "byte_input.hpp"
 #include "cli11.hpp"
 #include "commands.hpp"
@@ -47,6 +55,7 @@ struct PublishOptions {
     std::string domain;
     bool keepGoing = false;
     bool raw = false;       ///< stdin holds binary frames, sent as they are
+    bool noAck = false;     ///< never publish acknowledged (the old contract, sequences per connection)
     int timeoutMs = 10'000; ///< longest wait for the relay (backpressure, reconnect, its last answers)
 };
 
@@ -92,11 +101,34 @@ struct Session {
     RelayReports reports;
     std::chrono::milliseconds timeout;
     ShmRefusals refusals{relay.transport(), reports};
+    std::uint64_t refusedFull = 0;
+    std::uint64_t journaledUnread = 0; ///< no_consumer reports after a relay restart (journaled: resuming consumers get them)
+
+    /// Keeps the relay's Error frames. Acknowledged and after a reconnect,
+    /// no_consumer is no loss: the relay restarted and its consumers are not
+    /// back yet; the frame is journaled and a consumer that resumes receives
+    /// it. On the first connection it still means nobody is there (3).
+    /// A full relay refuses every reconnection an acknowledged client makes
+    /// to resend: one report says it.
+    void onReply(const wire::FrameView& frame) {
+        if (relay.acknowledged() && frame.messageType() == static_cast<std::uint8_t>(wire::MessageType::Error)) {
+            const auto view = wire::ErrorView::parse(frame.data(), frame.size(), /*verifyChecksum=*/false);
+            const auto code = view ? view->error_code() : 0;
+            if (code == static_cast<std::uint16_t>(wire::RelayError::NoConsumer) && relay.counters().reconnects != 0) {
+                ++journaledUnread;
+                return;
+            }
+            if (code == static_cast<std::uint16_t>(wire::RelayError::RelayFull) && refusedFull++ != 0) return;
+        }
+        reports.onFrame(frame);
+    }
 
     /// Reads what the relay sent so far (its Error frames), without waiting.
     void readReplies() {
-        if (!relay.connected()) return;
-        auto keep = [this](const wire::FrameView& frame) { reports.onFrame(frame); };
+        // Acknowledged: frames read while waiting for ACKs are delivered even
+        // after the connection went (a relay that refused us and closed).
+        if (!relay.connected() && !relay.acknowledged()) return;
+        auto keep = [this](const wire::FrameView& frame) { onReply(frame); };
         relay.poll(keep, 0);
     }
 
@@ -134,7 +166,7 @@ struct Session {
     enum class Ending { Confirmed, Unsupported, NoAnswer };
     Ending finish() {
         if (!relay.transport().shutdownSend()) return Ending::Unsupported;
-        auto keep = [this](const wire::FrameView& frame) { reports.onFrame(frame); };
+        auto keep = [this](const wire::FrameView& frame) { onReply(frame); };
         const auto deadline = Clock::now() + timeout;
         for (;;) {
             const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
@@ -151,9 +183,11 @@ std::unique_ptr<client::RelayClient> openClient(const PublishOptions& options, c
                                                 PublishDomain& domain, std::uint32_t& maxPayload) {
     if (!options.socket.empty()) {
         domain = PublishDomain::fromRelay(options.socket, options.timeoutMs / 1000.0);
+        client::ClientOptions resolved = clientOptions;
+        if (!resolved.acknowledged) resolved.acknowledged = domain.journaled(); // as makeClient does from a deployment
         return std::make_unique<client::RelayClient>(
             std::make_unique<transport::UnixSocketTransport>(transport::UnixSocketTransport::Options{options.socket}),
-            clientOptions);
+            resolved);
     }
     const auto deployment = config::loadDeploymentOrDefault(options.config);
     const auto id = config::domainFromName(options.domain);
@@ -187,9 +221,76 @@ bool encodeLine(const std::string& line, std::size_t lineNumber, codec::Encoder&
     return true;
 }
 
+/// What the relay reported, and whether it confirmed the end: EXIT_NOT_SURE when either says so.
+int withRelayReports(Session& session, Session::Ending ending, int status) {
+    if (session.reports.any()) {
+        session.reports.print(std::cerr, COMMAND);
+        status = EXIT_NOT_SURE;
+    }
+    if (ending == Session::Ending::NoAnswer) {
+        std::cerr << COMMAND << ": the relay did not close the connection within " << session.timeout.count()
+                  << " ms of the end of input (--timeout-ms), so whether it reported a problem is not known\n";
+        status = EXIT_NOT_SURE;
+    }
+    return status;
+}
+
+/// "source 80 sequences 5001-5100, source 81 sequence 7": what is kept unacknowledged.
+std::string describeUnacknowledged(const client::UnackedFrames& kept) {
+    std::array<std::uint64_t, 256> first{};
+    std::array<std::uint64_t, 256> last{};
+    std::array<std::uint64_t, 256> count{};
+    kept.forEach([&](const wire::FrameView& frame) {
+        const std::uint8_t s = frame.source();
+        if (count[s]++ == 0) first[s] = frame.sequence();
+        last[s] = frame.sequence();
+    });
+    std::string text;
+    for (std::size_t s = 0; s < 256; ++s) {
+        if (count[s] == 0) continue;
+        if (!text.empty()) text += ", ";
+        text += "source " + std::to_string(s) + ": " + std::to_string(count[s]) + " frame(s), sequence" +
+                (count[s] == 1 ? " " + std::to_string(first[s])
+                               : "s " + std::to_string(first[s]) + ".." + std::to_string(last[s]));
+    }
+    return text;
+}
+
+/// Acknowledged publishing: 0 only when the journal acknowledged every frame.
+int acknowledgedVerdict(Session& session, int inputStatus) {
+    client::RelayClient& relay = session.relay;
+    int status = inputStatus;
+    const bool acknowledged = relay.drain(session.timeout);
+    session.readReplies(); // Error frames read while waiting for the ACKs
+    if (!acknowledged) {
+        const auto& kept = relay.unacknowledged();
+        std::cerr << COMMAND << ": " << kept.frames() << " frame(s) not acknowledged by the relay's journal after "
+                  << session.timeout.count() << " ms (--timeout-ms; they may not have arrived): "
+                  << describeUnacknowledged(kept)
+                  << (relay.connected() ? std::string() : "; no connection to the relay: " + relay.transport().reason())
+                  << '\n';
+        status = EXIT_NOT_SURE;
+    }
+    const auto ending = acknowledged && relay.connected() ? session.finish() : Session::Ending::Unsupported;
+    const auto& counters = relay.counters();
+    if (counters.reconnects != 0) {
+        std::cerr << COMMAND << ": the connection to the relay broke " << counters.reconnects << " time(s); "
+                  << counters.framesRepublished << " frame(s) sent again after reconnecting"
+                  << (acknowledged ? ", and the journal acknowledged every frame" : "") << '\n';
+    }
+    if (session.journaledUnread != 0) {
+        std::cerr << COMMAND << ": the relay reported " << session.journaledUnread
+                  << " time(s), after it restarted, that frames reached no consumer when they arrived (no_consumer): "
+                     "its consumers were not back yet; the frames are journaled, and a consumer that resumes gets "
+                     "them\n";
+    }
+    return withRelayReports(session, ending, status);
+}
+
 /// The verdict at the end: 0, or EXIT_NOT_SURE with every reason on stderr.
 int verdict(Session& session, int inputStatus) {
     if (session.relay.counters().framesPublished == 0) return inputStatus; // nothing sent, nothing to lose
+    if (session.relay.acknowledged()) return acknowledgedVerdict(session, inputStatus);
     int status = inputStatus;
     const bool drained = session.drain();
     if (!drained) {
@@ -210,16 +311,7 @@ int verdict(Session& session, int inputStatus) {
                      "(check the consumers for gaps)\n";
         status = EXIT_NOT_SURE;
     }
-    if (session.reports.any()) {
-        session.reports.print(std::cerr, COMMAND);
-        status = EXIT_NOT_SURE;
-    }
-    if (ending == Session::Ending::NoAnswer) {
-        std::cerr << COMMAND << ": the relay did not close the connection within " << session.timeout.count()
-                  << " ms of the end of input (--timeout-ms), so whether it reported a problem is not known\n";
-        status = EXIT_NOT_SURE;
-    }
-    return status;
+    return withRelayReports(session, ending, status);
 }
 
 /// Didn't take a frame within the time: what to say (nothing when a signal stopped us).
@@ -324,6 +416,7 @@ int runPublish(const PublishOptions& options) {
     client::ClientOptions clientOptions;
     clientOptions.name = "publish";
     clientOptions.subscription = std::bitset<256>{}; // a pure producer: receive nothing (but the relay's errors)
+    if (options.noAck) clientOptions.acknowledged = false; // otherwise: on where the domain keeps a journal
     PublishDomain domain;
     std::uint32_t maxPayload = wire::header::DEFAULT_MAX_PAYLOAD; // a relay's own, unless the deployment says
     installStopSignals(); // before attaching: a signal must find the bus detached on the way out
@@ -357,6 +450,9 @@ void addPublishCommand(CLI::App& app) {
     cmd->add_option("--domain", options->domain, "market_data, signals, execution or system: that domain's bus");
     cmd->add_option("--config", options->config, "Deployment file saying where each domain's bus is (with --domain)");
     cmd->add_flag("--keep-going", options->keepGoing, "Skip lines that do not encode instead of stopping");
+    cmd->add_flag("--no-ack", options->noAck,
+                  "On a relay with a journal, do not ask it to acknowledge (nothing is kept for resending after a "
+                  "reconnect; sequences are then checked per connection, not against the journal)");
     cmd->add_flag("--raw", options->raw,
                   "stdin holds binary frames back to back (a capture), sent as they are: checksums, sequences "
                   "and types untouched")

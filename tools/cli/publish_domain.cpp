@@ -23,7 +23,9 @@ PublishDomain PublishDomain::fromRelay(const std::string& socket, double timeout
                   << "); the relay reports what it drops\n";
         return {};
     }
-    return {*domain, std::nullopt};
+    PublishDomain known(*domain, std::nullopt);
+    known.m_journaled = json.contains("journal") && json["journal"].is_object();
+    return known;
 }
 
 std::optional<std::string> PublishDomain::refusal(std::uint8_t type) const {

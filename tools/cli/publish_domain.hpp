@@ -22,6 +22,9 @@ public:
     [[nodiscard]] static PublishDomain fromRelay(const std::string& socket, double timeoutS);
 
     [[nodiscard]] bool known() const noexcept { return m_domain.has_value(); }
+    /// The relay said it keeps a journal (its stats carry "journal"): it
+    /// acknowledges what it journaled (docs/design/recovery.md).
+    [[nodiscard]] bool journaled() const noexcept { return m_journaled; }
     /// Why the relay would drop a frame of `type`, or nullopt when it carries it
     /// (or that cannot be told: a custom type without the relay's list).
     [[nodiscard]] std::optional<std::string> refusal(std::uint8_t type) const;
@@ -29,6 +32,7 @@ public:
 private:
     std::optional<wire::Domain> m_domain;
     std::optional<std::vector<std::uint8_t>> m_customTypes; ///< nullopt: not known
+    bool m_journaled = false;
 };
 
 } // namespace alphapulse::cli

@@ -1,5 +1,6 @@
 #include "alphapulse/client/relay_client.hpp"
 
+#include <algorithm>
 #include <thread>
 
 #include "alphapulse/wire/messages.hpp"
@@ -27,7 +28,10 @@ void buildSubscribe(std::uint8_t* buffer, const std::bitset<256>& types) {
 
 RelayClient::RelayClient(std::unique_ptr<transport::Transport> transport, ClientOptions options)
     : m_transport(std::move(transport)), m_options(std::move(options)), m_backoff(m_options.initialBackoff),
-      m_lastSequence(256, 0) {
+      m_lastSequence(256, 0), m_unacked(std::max<std::size_t>(1, m_options.maxUnackedBytes)) {
+    const std::string where = m_transport->describe();
+    const bool relay = where.rfind("unix:", 0) == 0 || where.rfind("tcp:", 0) == 0;
+    m_ackMode = relay && m_options.acknowledged.value_or(false);
     ensureConnected();
 }
 
@@ -37,6 +41,22 @@ RelayClient::~RelayClient() {
 
 bool RelayClient::drain(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (m_ackMode) {
+        // Done when the journal acknowledged everything: flush() reconnects
+        // when due and resends; the ACKs are read here whatever the client
+        // subscribes to (other frames wait in m_held for poll()).
+        flush();
+        if (m_transport->connected()) readReplies(0);
+        if (m_unacked.empty()) return true;
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= deadline || m_closed) return false;
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
+        if (m_transport->connected()) {
+            readReplies(static_cast<int>(std::clamp<long long>(left, 0, 2))); // woken by the next ACK
+        } else {
+            std::this_thread::sleep_for(std::chrono::milliseconds(std::clamp<long long>(left, 0, 2)));
+        }
+    }
     for (;;) {
         // Frames a broken connection left behind count too (they go first).
         if (!m_transport->connected()) recoverUnsent();
@@ -53,7 +73,7 @@ bool RelayClient::drain(std::chrono::milliseconds timeout) {
 }
 
 bool RelayClient::close(std::chrono::milliseconds timeout) {
-    if (m_closed) return m_buffered.empty();
+    if (m_closed) return m_ackMode ? m_unacked.empty() : m_buffered.empty();
     const bool drained = drain(timeout);
     m_transport->close();
     m_closed = true;
@@ -80,6 +100,12 @@ void RelayClient::recoverUnsent() {
     // are kept even past maxBufferedBytes.
     m_scratch.clear();
     m_transport->takeUnsent(m_scratch);
+    // Acknowledged: the kept frames hold all of them (and the Subscribes,
+    // sent again anyway), and are resent from the oldest not acknowledged.
+    if (m_ackMode) {
+        m_scratch.clear();
+        return;
+    }
     if (!m_scratch.empty()) m_buffered.insert(m_buffered.begin(), m_scratch.begin(), m_scratch.end());
 }
 
@@ -98,6 +124,10 @@ bool RelayClient::ensureConnected() {
     m_everConnected = true;
     m_backoff = m_options.initialBackoff;
     sendSubscribe();
+    if (m_ackMode) {
+        sendAckSubscribe();
+        return m_transport->connected();
+    }
     if (!m_buffered.empty()) {
         // Frames published while away go first, in order.
         if (m_transport->send(m_buffered) == SendStatus::Ok) {
@@ -109,6 +139,32 @@ bool RelayClient::ensureConnected() {
 
 SendStatus RelayClient::publish(std::span<const std::uint8_t> frames) {
     if (m_closed) return SendStatus::Closed;
+    if (m_ackMode) {
+        // A copy into the ring, then whatever the transport takes of what is
+        // not sent yet (nothing while the journal's answer is awaited).
+        ensureConnected();
+        if (m_awaitingReply) checkReplyDeadline();
+        auto pushed = m_unacked.push(frames);
+        if (pushed == UnackedFrames::Push::Full && producerOnly() && m_transport->connected()) {
+            readReplies(0); // the slow path only: ACKs may have freed room
+            pushed = m_unacked.push(frames);
+        }
+        if (pushed == UnackedFrames::Push::NotFrames) {
+            // Not whole frames, so not kept: handed over as they are when
+            // nothing kept is waiting (the relay judges them).
+            sendRetained();
+            if (m_awaitingReply || !m_transport->connected() || m_unacked.unsentBytes() != 0) {
+                return SendStatus::WouldBlock;
+            }
+            const auto status = m_transport->send(frames);
+            if (status == SendStatus::Ok) ++m_counters.framesPublished;
+            return status;
+        }
+        if (pushed == UnackedFrames::Push::Full) return SendStatus::WouldBlock;
+        ++m_counters.framesPublished;
+        sendRetained();
+        return SendStatus::Ok;
+    }
     if (ensureConnected() && m_buffered.empty()) {
         const auto status = m_transport->send(frames);
         if (status == SendStatus::Ok) {
@@ -136,13 +192,25 @@ bool RelayClient::publishBlocking(std::span<const std::uint8_t> frames, std::chr
         const auto status = publish(frames);
         if (status == SendStatus::Ok) return true;
         if (std::chrono::steady_clock::now() >= deadline || m_closed) return false;
-        m_transport->flush();
+        if (m_ackMode) {
+            flush(); // reads the ACKs that free room (a producer-only client)
+        } else {
+            m_transport->flush();
+        }
         std::this_thread::sleep_for(std::chrono::microseconds(50));
     }
 }
 
 void RelayClient::flush() {
     if (!ensureConnected()) return;
+    if (m_ackMode) {
+        // A producer-only client reads its ACKs here (nothing else polls it).
+        if (producerOnly()) readReplies(0);
+        checkReplyDeadline();
+        sendRetained();
+        m_transport->flush();
+        return;
+    }
     if (!m_buffered.empty() && m_transport->send(m_buffered) == SendStatus::Ok) m_buffered.clear();
     m_transport->flush();
 }
@@ -166,6 +234,7 @@ void RelayClient::sendSubscribe() {
         m_transport->send({frame.data(), size});
         return;
     }
+    if (m_ackMode) return; // the ACKS Subscribe that follows carries the subscription
     if (m_options.subscription) {
         std::array<std::uint8_t, wire::SubscribeLayout::SIZE> subscribe{};
         buildSubscribe(subscribe.data(), *m_options.subscription);
@@ -195,6 +264,7 @@ void RelayClient::track(const wire::FrameView& frame) {
 }
 
 int RelayClient::poll(transport::FrameHandler handler, int timeoutMs) {
+    if (!m_held.empty()) return deliverHeld(handler); // read by flush()/drain(): older than what comes next
     if (!ensureConnected()) {
         const int wait = std::min(timeoutMs < 0 ? 1000 : timeoutMs, reconnectDelayMs());
         if (wait > 0) std::this_thread::sleep_for(std::chrono::milliseconds(wait));
@@ -202,11 +272,7 @@ int RelayClient::poll(transport::FrameHandler handler, int timeoutMs) {
         return 0;
     }
     auto deliver = [&](const wire::FrameView& frame) {
-        if (m_resume.control(frame)) { // the relay's resend brackets: counted, not the application's
-            m_counters.catchUps = m_resume.catchUps();
-            m_counters.framesResent = m_resume.resent();
-            return;
-        }
+        if (takeControl(frame)) return;
         track(frame);
         m_resume.delivered(frame);
         handler(frame);
@@ -216,6 +282,114 @@ int RelayClient::poll(transport::FrameHandler handler, int timeoutMs) {
         m_nextAttempt = std::chrono::steady_clock::now() + m_backoff;
         return 0;
     }
+    if (m_ackMode) {
+        checkReplyDeadline();
+        sendRetained();
+    }
+    return n;
+}
+
+bool RelayClient::producerOnly() const noexcept { return m_options.subscription && m_options.subscription->none(); }
+
+bool RelayClient::takeControl(const wire::FrameView& frame) {
+    if (m_ackMode && frame.messageType() == static_cast<std::uint8_t>(wire::MessageType::Snapshot) &&
+        isRelaySource(frame.source())) {
+        const auto view = wire::SnapshotView::parse(frame.data(), frame.size(), /*verifyChecksum=*/false);
+        if (view && view->phase() == wire::subscribe::PHASE_ACK) {
+            const auto source = static_cast<std::uint8_t>(view->snapshot_id());
+            m_counters.framesAcknowledged += m_unacked.acknowledge(source, view->last_sequence());
+            if (m_awaitingReply) {
+                m_awaiting.reset(source);
+                if (m_awaiting.none()) m_awaitingReply = false; // sendRetained() follows
+            }
+            return true;
+        }
+    }
+    if (m_resume.control(frame)) { // the relay's resend brackets: counted, not the application's
+        m_counters.catchUps = m_resume.catchUps();
+        m_counters.framesResent = m_resume.resent();
+        return true;
+    }
+    return false;
+}
+
+void RelayClient::sendAckSubscribe() {
+    // Where the journal stands for every source kept: its answer (one ACK
+    // each) forgets what it holds, and resending starts after it.
+    m_unacked.rewind();
+    const std::bitset<256> sources = m_unacked.sources();
+    std::array<wire::subscribe::ResumePoint, wire::subscribe::MAX_ENTRIES> points{};
+    std::size_t count = 0;
+    for (std::size_t s = sources._Find_first(); s < 256; s = sources._Find_next(s)) {
+        points[count++] = {static_cast<std::uint8_t>(s), 0};
+    }
+    std::bitset<256> types;
+    if (m_options.subscription) {
+        types = *m_options.subscription;
+    } else {
+        types.set(); // everything, as without a Subscribe
+    }
+    std::array<std::uint8_t, 32> mask{};
+    for (std::size_t t = 0; t < 256; ++t) {
+        if (types.test(t)) mask[t / 8] = static_cast<std::uint8_t>(mask[t / 8] | (1U << (t % 8)));
+    }
+    std::array<std::uint8_t, wire::subscribe::MAX_SIZE> frame{};
+    const std::size_t size = wire::subscribe::build(frame.data(), frame.size(), mask, wire::subscribe::FLAG_ACKS, 0,
+                                                    {points.data(), count});
+    m_awaiting = sources;
+    m_awaitingReply = sources.any();
+    m_replyDeadline = std::chrono::steady_clock::now() + m_options.ackReplyTimeout;
+    if (m_transport->send({frame.data(), size}) != SendStatus::Ok) return;
+    m_transport->flush();
+    sendRetained();
+}
+
+void RelayClient::checkReplyDeadline() {
+    // A relay that does not answer (no journal, or slow): resend everything
+    // kept; a journaled relay drops what it holds already.
+    if (m_awaitingReply && std::chrono::steady_clock::now() >= m_replyDeadline) m_awaitingReply = false;
+}
+
+void RelayClient::sendRetained() {
+    constexpr std::size_t PIECE = 256 << 10; // whole frames; the transport's ring need not grow
+    while (!m_awaitingReply && m_transport->connected()) {
+        const auto piece = m_unacked.unsent(PIECE);
+        if (piece.empty()) return;
+        const auto status = m_transport->send(piece);
+        if (status == SendStatus::WouldBlock) return;
+        if (status != SendStatus::Ok) {
+            recoverUnsent(); // discards: the kept frames are resent after the reconnect
+            m_nextAttempt = std::chrono::steady_clock::now() + m_backoff;
+            return;
+        }
+        m_counters.framesRepublished += m_unacked.markSent(piece.size());
+    }
+}
+
+int RelayClient::readReplies(int timeoutMs) {
+    if (!m_transport->connected()) return 0;
+    auto take = [this](const wire::FrameView& frame) {
+        if (!takeControl(frame)) m_held.insert(m_held.end(), frame.data(), frame.data() + frame.size());
+    };
+    const int n = m_transport->receive(take, timeoutMs);
+    if (n < 0) m_nextAttempt = std::chrono::steady_clock::now() + m_backoff;
+    checkReplyDeadline();
+    sendRetained();
+    return n;
+}
+
+int RelayClient::deliverHeld(transport::FrameHandler handler) {
+    int n = 0;
+    for (std::size_t at = 0; at < m_held.size(); ++n) {
+        const std::size_t size = wire::header::SIZE +
+                                 wire::loadLe<std::uint32_t>(m_held.data() + at + wire::header::PAYLOAD_SIZE_OFFSET);
+        const wire::FrameView frame(m_held.data() + at, size);
+        track(frame);
+        m_resume.delivered(frame);
+        handler(frame);
+        at += size;
+    }
+    m_held.clear();
     return n;
 }
 

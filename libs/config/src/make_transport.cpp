@@ -124,6 +124,12 @@ std::unique_ptr<client::RelayClient> makeClient(const Deployment& deployment, wi
         if (it != consumer->subscriptions.end()) resolved.subscription = it->second;
     }
     const DomainSettings& d = requireDomain(deployment, domain);
+    // Acknowledged publishing where the domain's relay keeps a journal
+    // (execution by default): docs/design/recovery.md.
+    if (!resolved.acknowledged) {
+        resolved.acknowledged = d.relay.journal.enabled &&
+                                (d.transport == TransportKind::UnixSocket || d.transport == TransportKind::Tcp);
+    }
     auto transport = d.transport == TransportKind::Nats
                          ? makeNatsTransport(d, domain, options.name, resolved.subscription)
                          : makeTransport(deployment, domain, options.name);

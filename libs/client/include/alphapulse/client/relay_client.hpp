@@ -16,7 +16,11 @@
 //    while disconnected, in order and once (resume_state.hpp);
 //  - a bounded drain on close() and destruction: what publish() took is
 //    handed to the bus before the connection goes (services need not poll
-//    the transport's pending bytes themselves).
+//    the transport's pending bytes themselves);
+//  - acknowledged publishing (`acknowledged`, on by default where the
+//    deployment's domain keeps a journal): every published frame is kept
+//    until the relay's journal acknowledges it, and resent after a reconnect
+//    (docs/design/recovery.md, "RelayClient as a producer").
 #include <bitset>
 #include <chrono>
 #include <cstdint>
@@ -27,6 +31,7 @@
 #include <vector>
 
 #include "alphapulse/client/resume_state.hpp"
+#include "alphapulse/client/unacked_frames.hpp"
 #include "alphapulse/transport/transport.hpp"
 
 namespace alphapulse::client {
@@ -50,6 +55,22 @@ struct ClientOptions {
     /// Ask the relay for the last frame per instrument on every connection
     /// (market data: a late joiner's snapshot; not delivered twice).
     bool snapshot = false;
+    /// Acknowledged publishing (docs/design/recovery.md): keep every frame
+    /// published until an ACK of the relay's journal covers its (source,
+    /// sequence); after every (re)connection ask where the journal stands
+    /// (Subscribe flag ACKS) and resend the rest, in order, before new
+    /// frames. nullopt: as the deployment says (config::makeClient: on when
+    /// the domain keeps a journal), off for a client built directly. Only on
+    /// Unix socket and TCP relays; a relay without a journal never
+    /// acknowledges, so do not turn it on there.
+    std::optional<bool> acknowledged;
+    /// The bound on what acknowledged publishing keeps (frame bytes, one ring
+    /// allocated on the first publish); beyond it publish() says WouldBlock
+    /// until ACKs free room (they are read by poll(), flush(), drain()).
+    std::size_t maxUnackedBytes = 64 << 20;
+    /// After a (re)connection, the longest wait for the journal's answer
+    /// before resending everything kept (the relay drops what it holds).
+    std::chrono::milliseconds ackReplyTimeout{1000};
 };
 
 struct ClientCounters {
@@ -62,6 +83,9 @@ struct ClientCounters {
     std::uint64_t relayErrors = 0;    ///< Error frames sent by the relay (bad sequence, slow consumer, ...)
     std::uint64_t catchUps = 0;       ///< times a relay resent from its journal (or a snapshot) before live frames
     std::uint64_t framesResent = 0;   ///< frames those catch-ups announced
+    // Acknowledged publishing:
+    std::uint64_t framesAcknowledged = 0; ///< published frames the relay's journal acknowledged (forgotten)
+    std::uint64_t framesRepublished = 0;  ///< kept frames sent again after a reconnect
 };
 
 /// Subscription helpers.
@@ -85,7 +109,9 @@ public:
     void flush();
     /// Waits up to `timeout` until every frame publish() took is handed to the
     /// bus (the transport's pendingBytes() and bufferedBytes() both 0),
-    /// reconnecting when due. True when nothing is left.
+    /// reconnecting when due. True when nothing is left. Acknowledged: until
+    /// every frame is acknowledged (reading the ACKs; other frames read
+    /// meanwhile are delivered by the next poll()).
     bool drain(std::chrono::milliseconds timeout);
     /// drain(timeout), then closes the connection; publish() then says
     /// Closed and nothing reconnects. True when nothing was left behind.
@@ -100,8 +126,17 @@ public:
     void onGap(std::function<void(std::uint8_t, std::uint64_t, std::uint64_t)> callback);
 
     [[nodiscard]] bool connected() const noexcept;
-    /// Bytes published while disconnected and not yet handed to the transport.
-    [[nodiscard]] std::size_t bufferedBytes() const noexcept { return m_buffered.size(); }
+    /// Bytes published and not yet handed to the transport (acknowledged: of
+    /// the frames kept; otherwise: published while disconnected).
+    [[nodiscard]] std::size_t bufferedBytes() const noexcept {
+        return m_ackMode ? m_unacked.unsentBytes() : m_buffered.size();
+    }
+    /// Whether acknowledged publishing is on (the option, on a relay transport).
+    [[nodiscard]] bool acknowledged() const noexcept { return m_ackMode; }
+    /// Bytes of published frames not yet acknowledged (0 when not acknowledged).
+    [[nodiscard]] std::size_t unacknowledgedBytes() const noexcept { return m_unacked.bytes(); }
+    /// The frames kept until acknowledged, oldest first (forEach).
+    [[nodiscard]] const UnackedFrames& unacknowledged() const noexcept { return m_unacked; }
     [[nodiscard]] int pollFd() const noexcept;
     [[nodiscard]] const ClientCounters& counters() const noexcept { return m_counters; }
     [[nodiscard]] transport::Transport& transport() noexcept { return *m_transport; }
@@ -115,6 +150,14 @@ private:
     void recoverUnsent();
     void track(const wire::FrameView& frame);
     void sendSubscribe();
+    // Acknowledged publishing.
+    void sendAckSubscribe();
+    void sendRetained();
+    bool takeControl(const wire::FrameView& frame);
+    void checkReplyDeadline();
+    int readReplies(int timeoutMs);
+    int deliverHeld(transport::FrameHandler handler);
+    [[nodiscard]] bool producerOnly() const noexcept;
 
     std::unique_ptr<transport::Transport> m_transport;
     ClientOptions m_options;
@@ -128,6 +171,12 @@ private:
     std::vector<std::uint64_t> m_lastSequence; ///< per source, 0 = none yet
     std::function<void(std::uint8_t, std::uint64_t, std::uint64_t)> m_onGap;
     ResumeState m_resume; ///< what the next Subscribe asks a relay to resend
+    bool m_ackMode = false;
+    UnackedFrames m_unacked;
+    bool m_awaitingReply = false;     ///< after a (re)connection: kept frames wait for the journal's answer
+    std::bitset<256> m_awaiting;      ///< sources it has not answered for yet
+    std::chrono::steady_clock::time_point m_replyDeadline{};
+    std::vector<std::uint8_t> m_held; ///< frames flush()/drain() read that are not ACKs, for poll()
 };
 
 } // namespace alphapulse::client
