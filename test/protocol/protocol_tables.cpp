@@ -8,6 +8,7 @@
 // test/protocol/check_protocol_doc.py compares (or, with --update, replaces)
 // the sections in docs/PROTOCOL.md; scripts/gen-protocol-doc.sh runs both.
 // The format is parsed by test/conformance/conformance.py: change both together.
+#include <alphapulse/schema/definition.hpp>
 #include <alphapulse/wire.hpp>
 
 #include <cstdint>
@@ -22,23 +23,7 @@ using namespace alphapulse::wire;
 
 std::string str(std::string_view s) { return std::string{s}; }
 
-std::string enumKindName(EnumKind kind) {
-    switch (kind) {
-    case EnumKind::None: return "";
-    case EnumKind::Venue: return "VenueId";
-    case EnumKind::Side: return "Side";
-    case EnumKind::OrderType: return "OrderType";
-    case EnumKind::TimeInForce: return "TimeInForce";
-    case EnumKind::OrderStatus: return "OrderStatus";
-    case EnumKind::ExecType: return "ExecType";
-    case EnumKind::Liquidity: return "Liquidity";
-    case EnumKind::VenueStatus: return "VenueStatus";
-    case EnumKind::Severity: return "Severity";
-    case EnumKind::MessageType: return "MessageType";
-    case EnumKind::Domain: return "Domain";
-    }
-    return "?";
-}
+std::string enumKindName(EnumKind kind) { return std::string(alphapulse::schema::enumKindName(kind)); }
 
 std::string typeName(const FieldDescriptor& f) {
     std::string base;

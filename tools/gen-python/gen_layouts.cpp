@@ -9,6 +9,7 @@
 // The build writes the module into the build tree (python/CMakeLists.txt);
 // the copy checked in under python/alphapulse/ is compared with it by the
 // ctest python_layouts_in_sync.
+#include <alphapulse/schema/definition.hpp>
 #include <alphapulse/wire.hpp>
 
 #include <cstdint>
@@ -50,24 +51,9 @@ const char* kindName(FieldKind kind) {
     return "?";
 }
 
-/// The enumeration a field's numbers are named by (PROTOCOL.md section 8).
-const char* enumName(EnumKind kind) {
-    switch (kind) {
-    case EnumKind::None: return "";
-    case EnumKind::Venue: return "VenueId";
-    case EnumKind::Side: return "Side";
-    case EnumKind::OrderType: return "OrderType";
-    case EnumKind::TimeInForce: return "TimeInForce";
-    case EnumKind::OrderStatus: return "OrderStatus";
-    case EnumKind::ExecType: return "ExecType";
-    case EnumKind::Liquidity: return "Liquidity";
-    case EnumKind::VenueStatus: return "VenueStatus";
-    case EnumKind::Severity: return "Severity";
-    case EnumKind::MessageType: return "MessageType";
-    case EnumKind::Domain: return "Domain";
-    }
-    return "?";
-}
+/// The enumeration a field's numbers are named by (PROTOCOL.md section 8), as
+/// the schema library names it in schema files.
+std::string enumName(EnumKind kind) { return std::string(alphapulse::schema::enumKindName(kind)); }
 
 bool endsWith(std::string_view s, std::string_view suffix) {
     return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -113,7 +99,7 @@ void fields(std::FILE* out, std::span<const FieldDescriptor> all) {
     std::fprintf(out, "(\n");
     for (const FieldDescriptor& f : all) {
         std::fprintf(out, "        (%s, %u, %u, \"%s\", \"%s\", \"%s\"),\n", quoted(f.name).c_str(), f.offset, f.size,
-                     kindName(f.kind), enumName(f.enumKind), unitOf(f));
+                     kindName(f.kind), enumName(f.enumKind).c_str(), unitOf(f));
     }
     std::fprintf(out, "    )");
 }
@@ -179,7 +165,7 @@ void write(std::FILE* out) {
                               EnumKind::ExecType, EnumKind::Liquidity, EnumKind::VenueStatus, EnumKind::Severity,
                               EnumKind::Domain};
     for (EnumKind kind : kinds) {
-        std::fprintf(out, "    \"%s\": (", enumName(kind));
+        std::fprintf(out, "    \"%s\": (", enumName(kind).c_str());
         for (unsigned v = 0; v < 256; ++v) {
             const auto name = enumValueName(kind, v);
             if (!name.empty()) std::fprintf(out, "(%u, %s), ", v, quoted(name).c_str());
