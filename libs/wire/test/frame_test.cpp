@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "alphapulse/wire.hpp"
+#include "alphapulse/wire/subscribe.hpp"
 #include "test_support.hpp"
 
 using namespace alphapulse::wire;
@@ -562,4 +563,20 @@ TEST(FrameCursor, ReportsBrokenFramingAndWalksNoFurther) {
     EXPECT_FALSE(tooLarge.next());
     EXPECT_EQ(tooLarge.error(), WireError::PayloadTooLarge);
     EXPECT_EQ(tooLarge.offset(), 0u);
+}
+
+TEST(SubscribeTypes, MaskBitsBecomeTheSetOfTypes) {
+    std::array<std::uint8_t, 32> mask{};
+    for (const unsigned type : {0u, 1u, 7u, 8u, 104u, 255u}) mask[type / 8] |= static_cast<std::uint8_t>(1U << (type % 8));
+    std::array<std::uint8_t, subscribe::MAX_SIZE> buffer{};
+    const std::size_t length = subscribe::build(buffer.data(), buffer.size(), mask, 0, 0, {});
+    ASSERT_NE(length, 0u);
+    const auto view = SubscribeView::parse(buffer.data(), length);
+    ASSERT_TRUE(view);
+    const std::bitset<256> types = subscribe::types(*view);
+    EXPECT_EQ(types.count(), 6u);
+    for (const unsigned type : {0u, 1u, 7u, 8u, 104u, 255u}) EXPECT_TRUE(types.test(type)) << type;
+    // All zero: a pure producer, nothing.
+    const std::size_t none = subscribe::build(buffer.data(), buffer.size(), {}, 0, 0, {});
+    EXPECT_TRUE(subscribe::types(*SubscribeView::parse(buffer.data(), none)).none());
 }

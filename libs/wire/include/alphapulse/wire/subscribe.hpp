@@ -16,9 +16,10 @@
 // (20-23): phase BEGIN before what it resends, END before the live frames
 // (item_count = frames resent), ACK (snapshot_id = a producer's source,
 // last_sequence = the highest sequence of that source the journal holds).
+#include <array>
+#include <bitset>
 #include <cstddef>
 #include <cstdint>
-#include <array>
 #include <span>
 
 #include "alphapulse/wire/endian.hpp"
@@ -40,6 +41,17 @@ inline constexpr std::size_t MAX_SIZE = SubscribeLayout::SIZE + TAIL_HEADER + EN
 inline constexpr std::uint8_t PHASE_BEGIN = 1;
 inline constexpr std::uint8_t PHASE_END = 2;
 inline constexpr std::uint8_t PHASE_ACK = 3;
+
+/// The message types `view` selects (bit t of message_types, byte t / 8,
+/// bit t % 8), as a set: empty for a pure producer.
+[[nodiscard]] inline std::bitset<256> types(const SubscribeView& view) noexcept {
+    const auto mask = view.message_types();
+    std::bitset<256> set;
+    for (std::size_t type = 0; type < 256; ++type) {
+        if (((static_cast<unsigned>(mask[type / 8]) >> (type % 8)) & 1U) != 0) set.set(type);
+    }
+    return set;
+}
 
 struct ResumePoint {
     std::uint8_t source = 0;
