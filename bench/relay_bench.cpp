@@ -542,6 +542,72 @@ std::unique_ptr<client::RelayClient> connectClient(const Settings& s, const std:
     ::_exit(0);
 }
 
+/// The bare round trip the latency goal is measured against: the
+/// pinger stamps and sends a frame, an echo process (blocking in poll, as the
+/// relay blocks in epoll) writes it back on the same socket, and the pinger
+/// (spinning or blocking, as the consumer would) takes the latency from the
+/// frame's own timestamp. Two hops and one wake-up in between, like
+/// producer -> relay -> consumer.
+[[noreturn]] void unixEcho(int fd) {
+    role("unix-echo", -1);
+    std::array<std::uint8_t, 64 * 1024> buf;
+    g_shared->ready.fetch_add(1);
+    for (;;) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 1000) < 0 && errno != EINTR) die("echo poll");
+        const ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
+        if (n == 0) break;
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EINTR) continue;
+            die("echo recv");
+        }
+        for (ssize_t off = 0; off < n;) {
+            const ssize_t w = ::send(fd, buf.data() + off, static_cast<std::size_t>(n - off), MSG_NOSIGNAL);
+            if (w < 0) {
+                if (errno == EINTR) continue;
+                die("echo send");
+            }
+            off += w;
+        }
+    }
+    ::_exit(0);
+}
+
+[[noreturn]] void unixPinger(const Settings& s, int fd, std::uint64_t frames, Mode mode) {
+    role("unix-pinger", s.cpuConsumer);
+    transport::FrameReader reader(1 << 20, wire::header::DEFAULT_MAX_PAYLOAD);
+    ConsumerLoop loop(0, frames, s, mode);
+    auto frame = tradeTemplate();
+    g_shared->ready.fetch_add(1);
+    waitStart();
+    Pacer pacer(s.intervalNs);
+    for (std::uint64_t seq = 1; seq <= frames; ++seq) {
+        pacer.wait();
+        stamp(frame.data(), seq);
+        if (::send(fd, frame.data(), FRAME, MSG_NOSIGNAL) != static_cast<ssize_t>(FRAME)) die("pinger send");
+        int delivered = 0;
+        while (delivered == 0) {
+            if (mode != Mode::Spin) {
+                pollfd p{fd, POLLIN, 0};
+                ::poll(&p, 1, 50);
+            }
+            auto space = reader.writable();
+            const ssize_t n = ::recv(fd, space.data(), space.size(), MSG_DONTWAIT);
+            if (n == 0) die("echo closed");
+            if (n > 0) {
+                reader.commit(static_cast<std::size_t>(n));
+                for (auto f = reader.next(); f; f = reader.next()) {
+                    loop.frame(f->data());
+                    ++delivered;
+                }
+            }
+            if (!loop.after(delivered) && delivered == 0) die("no echo before the deadline");
+        }
+    }
+    g_shared->producerDone.store(1);
+    ::_exit(0);
+}
+
 // ------------------------------------------------------------ orchestration
 
 struct Outcome {
@@ -758,6 +824,33 @@ Outcome runUnix(const Settings& s, std::uint64_t frames, Mode mode) {
     return o;
 }
 
+Outcome runUnixRoundTrip(const Settings& s, std::uint64_t frames, Mode mode) {
+    Outcome o;
+    o.skipped = (!s.only.empty() && s.only != "unix") || skipMode(s, mode);
+    if (o.skipped) return o;
+    g_cpuSec = 0;
+    resetShared();
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) die("socketpair");
+    transport::setSocketBuffers(sv[0], 4 << 20);
+    transport::setSocketBuffers(sv[1], 4 << 20);
+    std::vector<pid_t> pids;
+    pids.push_back(spawn([&] {
+        ::close(sv[1]);
+        unixPinger(s, sv[0], frames, mode);
+    }));
+    pids.push_back(spawn([&] {
+        ::close(sv[0]);
+        unixEcho(sv[1]);
+    }));
+    ::close(sv[0]);
+    ::close(sv[1]);
+    if (waitFor([&] { return g_shared->ready.load() == 2; }, 5'000 * MS)) g_shared->start.store(1);
+    o.ok = reap(pids, 150'000 * MS) && g_shared->failed.load() == 0;
+    collect(o, 1, frames, mode);
+    return o;
+}
+
 // ---------------------------------------------------------------- reporting
 
 double median(std::vector<double> v) {
@@ -900,7 +993,8 @@ int main(int argc, char** argv) {
     struct Lat {
         Series p50, p90, p99, max;
     };
-    Lat lRelaySpin, lRelayBlock, lZmqSpin, lZmqBlock, lUnixSpin, lUnixBlock, lRelayImmediateSpin;
+    Lat lRelaySpin, lRelayBlock, lZmqSpin, lZmqBlock, lUnixSpin, lUnixBlock, lRelayImmediateSpin, lRoundTripSpin,
+        lRoundTripBlock;
     const Link ours{0, s.writeMode};
 
     auto addRate = [](Series& one, Series* avg, const Outcome& o, std::uint64_t frames) {
@@ -984,6 +1078,9 @@ int main(int argc, char** argv) {
             o = runUnix(s, s.latencyFrames, Mode::Spin);
             progress("latency unix, spin", rep, o);
             addLat(lUnixSpin, o);
+            o = runUnixRoundTrip(s, s.latencyFrames, Mode::Spin);
+            progress("latency unix round trip, spin", rep, o);
+            addLat(lRoundTripSpin, o);
             o = runRelay(s, 1, s.latencyFrames, Mode::Block, ours);
             progress("latency relay, block", rep, o);
             addLat(lRelayBlock, o);
@@ -993,6 +1090,9 @@ int main(int argc, char** argv) {
             o = runUnix(s, s.latencyFrames, Mode::Block);
             progress("latency unix, block", rep, o);
             addLat(lUnixBlock, o);
+            o = runUnixRoundTrip(s, s.latencyFrames, Mode::Block);
+            progress("latency unix round trip, block", rep, o);
+            addLat(lRoundTripBlock, o);
         }
     }
     ::unlink((g_dir + "/relay.log").c_str());
@@ -1023,8 +1123,9 @@ int main(int argc, char** argv) {
         const std::pair<const char*, const Lat*> rows[] = {
             {"relay, consumer spins", &lRelaySpin}, {"relay immediate, spins", &lRelayImmediateSpin},
             {"zmq, SUB spins", &lZmqSpin},
-            {"unix (no relay), spins", &lUnixSpin}, {"relay, consumer blocks", &lRelayBlock},
-            {"zmq, SUB blocks", &lZmqBlock},        {"unix (no relay), blocks", &lUnixBlock}};
+            {"unix (no relay), spins", &lUnixSpin}, {"unix round trip, spins", &lRoundTripSpin},
+            {"relay, consumer blocks", &lRelayBlock}, {"zmq, SUB blocks", &lZmqBlock},
+            {"unix (no relay), blocks", &lUnixBlock}, {"unix round trip, blocks", &lRoundTripBlock}};
         for (const auto& [name, l] : rows) {
             std::printf("  %-28s %8.1f %8.1f %8.1f %8.1f   %.1f..%.1f / %.1f..%.1f\n", name, l->p50.med(),
                         l->p90.med(), l->p99.med(), l->max.med(), l->p50.lo(), l->p50.hi(), l->p99.lo(), l->p99.hi());
@@ -1086,8 +1187,13 @@ int main(int argc, char** argv) {
     if (s.latency) {
         target("latency p50 spin, batched / immediate", lRelaySpin.p50.med() / lRelayImmediateSpin.p50.med(), 1.2,
                false, "x");
-        target("latency p50 spin, relay / bare unix socket", lRelaySpin.p50.med() / lUnixSpin.p50.med(), 1.3, false,
+        target("latency p50 spin, relay / bare unix one way", lRelaySpin.p50.med() / lUnixSpin.p50.med(), 1.3, false,
                "x");
+        // The goal: the relay path (two hops) against a bare round trip (two hops).
+        target("latency p50 spin, relay / bare unix round trip", lRelaySpin.p50.med() / lRoundTripSpin.p50.med(), 1.3,
+               false, "x");
+        target("latency p50 block, relay / bare unix round trip", lRelayBlock.p50.med() / lRoundTripBlock.p50.med(),
+               1.3, false, "x");
     }
     if (failures != 0) std::printf("\n%d run(s) failed or timed out (see above)\n", failures);
     return failures != 0 ? 1 : 0;

@@ -75,6 +75,9 @@ struct ClientOptions {
 
 struct ClientCounters {
     std::uint64_t framesReceived = 0;
+    /// publish() calls accepted (Ok), not frames: one call may hand over
+    /// many back-to-back frames, and counting them would cost a walk of
+    /// every header on the hot path.
     std::uint64_t framesPublished = 0;
     std::uint64_t gaps = 0;           ///< gap events (a source skipped sequence numbers)
     std::uint64_t missedFrames = 0;   ///< frames missing in those gaps
