@@ -12,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "alphapulse/config/transport_table.hpp"
 #include "alphapulse/relay/relay_config.hpp"
 #include "alphapulse/transport/unix_socket.hpp"
 
@@ -19,7 +20,6 @@ namespace alphapulse::cli::bench {
 namespace {
 
 namespace fs = std::filesystem;
-using config::TransportKind;
 
 /// A loopback TCP port nothing listens on right now (the kernel's choice).
 std::uint16_t freeLoopbackPort() {
@@ -77,12 +77,9 @@ std::string relayDeploymentYaml(const config::DomainSettings& d, const std::stri
     const auto defaults = relay::defaultConfig(wire::Domain::MarketData);
     const auto& r = d.relay;
     std::ostringstream y;
+    const auto& row = config::transportOf(d);
     y << "alphapulse:\n  runtime_dir: " << dir << "\n  market_data:\n";
-    if (d.transport == TransportKind::Tcp) {
-        y << "    transport: tcp\n    address: " << d.tcp.host << ":" << d.tcp.port << "\n";
-    } else {
-        y << "    transport: unix_socket\n    path: " << d.unixSocket.path << "\n";
-    }
+    y << "    transport: " << row.name << "\n" << row.endpointYaml(d, "    ");
     y << "    overload: " << (r.overload == relay::OverloadPolicy::Backpressure ? "backpressure" : "drop") << "\n";
     const auto key = [&](const char* name, auto value, auto byDefault) {
         if (value != byDefault) y << "    " << name << ": " << value << "\n";
@@ -139,30 +136,15 @@ Bus::Bus(const BusRequest& request) {
     m_deployment.runtimeDir = m_dir;
     d.relay.socketPath = m_dir + "/market_data.sock";
     d.unixSocket.path = d.relay.socketPath;
-    switch (d.transport) {
-    case TransportKind::UnixSocket: d.relay.tcpAddress.clear(); break;
-    case TransportKind::Tcp:
-        d.tcp.host = "127.0.0.1";
-        d.tcp.port = freeLoopbackPort();
-        d.relay.tcpAddress = "127.0.0.1:" + std::to_string(d.tcp.port);
-        d.relay.allowedAddresses.clear(); // loopback only
-        break;
-    case TransportKind::SharedMemory:
-        d.sharedMemory.name = "alphapulse-bench-" + std::to_string(::getpid()) + "-" + fs::path(m_dir).filename().string();
-        break;
-    case TransportKind::Channel: d.channel.name = "bench-" + fs::path(m_dir).filename().string(); break;
-    case TransportKind::Nats:
-        d.nats = config::NatsSettings{}; // core NATS on the server below, no credentials, no JetStream
-        // A prefix of its own: a live deployment on the same server never sees bench frames.
-        d.nats.subjectPrefix = "alphapulse_bench_" + std::to_string(::getpid());
-        if (!request.natsUrl.empty()) d.nats.servers = {request.natsUrl};
-        break;
-    }
+    // Its own relay socket, TCP port, segment, hub or NATS subjects: nothing shared with a live deployment.
+    const auto& row = config::transportOf(d);
+    row.isolate(d, config::PrivateBus{m_dir, fs::path(m_dir).filename().string(), freeLoopbackPort()});
+    const bool natsServer = row.relayProcess == config::RelayProcess::External; // core NATS, no credentials
+    if (natsServer && !request.natsUrl.empty()) d.nats.servers = {request.natsUrl};
     m_deployment.domains.push_back(std::move(d));
-    const auto& section = m_deployment.domains.front();
-    if (section.transport == TransportKind::UnixSocket || section.transport == TransportKind::Tcp) startRelay();
-    if (section.transport == TransportKind::Nats && request.natsUrl.empty()) startNatsServer();
-    m_started = section.transport != TransportKind::Nats || request.natsUrl.empty();
+    if (row.relayProcess == config::RelayProcess::Alphapulse) startRelay();
+    if (natsServer && request.natsUrl.empty()) startNatsServer();
+    m_started = !natsServer || request.natsUrl.empty();
 }
 
 Bus::~Bus() {
@@ -194,11 +176,10 @@ void Bus::startRelay() {
     const std::string log = m_dir + "/relay.log";
     std::ofstream(file) << relayDeploymentYaml(d, m_dir);
     m_child.start({"/proc/self/exe", "relay", "market_data", "--config", file}, log);
-    if (d.transport == TransportKind::Tcp) {
-        awaitChild("alphapulse relay", log, [&] { return portAnswers(d.tcp.port); });
-    } else {
-        awaitChild("alphapulse relay", log, [&] { return unixAnswers(d.unixSocket.path); });
-    }
+    const auto address = config::transportOf(d).relayAddress(d).value_or(config::RelayAddress{});
+    awaitChild("alphapulse relay", log, [&] {
+        return address.unixPath.empty() ? portAnswers(address.port) : unixAnswers(address.unixPath);
+    });
 }
 
 void Bus::startNatsServer() {
@@ -223,14 +204,7 @@ std::string Bus::transportName() const {
 
 std::string Bus::endpoint() const {
     const auto& d = m_deployment.domains.front();
-    switch (d.transport) {
-    case TransportKind::UnixSocket: return d.unixSocket.path;
-    case TransportKind::Tcp: return d.tcp.host + ":" + std::to_string(d.tcp.port);
-    case TransportKind::SharedMemory: return "/dev/shm/" + d.sharedMemory.name;
-    case TransportKind::Channel: return "channel:" + d.channel.name;
-    case TransportKind::Nats: return d.nats.servers.empty() ? "" : d.nats.servers.front();
-    }
-    return "";
+    return config::transportOf(d).endpoint(d);
 }
 
 } // namespace alphapulse::cli::bench

@@ -16,8 +16,10 @@
 // 2 a usage error.
 #include <iostream>
 #include <optional>
+#include <vector>
 
 #include "alphapulse/config/deployment.hpp"
+#include "alphapulse/config/transport_table.hpp"
 #include "bench_bus.hpp"
 #include "bench_report.hpp"
 #include "bench_run.hpp"
@@ -46,9 +48,15 @@ struct BenchOptions {
     std::uint64_t latencyFrames = 10'000;
 };
 
-/// The transports --compare runs, in its table's order (ZeroMQ last).
-constexpr config::TransportKind COMPARED[] = {config::TransportKind::UnixSocket, config::TransportKind::Tcp,
-                                              config::TransportKind::SharedMemory, config::TransportKind::Nats};
+/// The transports --compare runs, in the transport table's order (ZeroMQ
+/// last): those whose endpoints meet across processes.
+std::vector<config::TransportKind> compared() {
+    std::vector<config::TransportKind> out;
+    for (const auto* row : config::transports()) {
+        if (!row->inProcess) out.push_back(row->kind);
+    }
+    return out;
+}
 
 [[noreturn]] void usageError(const std::string& message) {
     std::cerr << "alphapulse bench: " << message << '\n';
@@ -57,11 +65,8 @@ constexpr config::TransportKind COMPARED[] = {config::TransportKind::UnixSocket,
 
 std::optional<config::TransportKind> transportOf(const std::string& name) {
     if (name.empty()) return std::nullopt;
-    for (auto kind : {config::TransportKind::UnixSocket, config::TransportKind::Tcp, config::TransportKind::SharedMemory,
-                      config::TransportKind::Nats, config::TransportKind::Channel}) {
-        if (config::transportName(kind) == name) return kind;
-    }
-    usageError("--transport '" + name + "': expected unix_socket, tcp, shared_memory, nats or channel");
+    if (const auto* row = config::findTransport(name); row != nullptr && row->name == name) return row->kind;
+    usageError("--transport '" + name + "': expected " + config::transportNames());
 }
 
 void validate(const BenchOptions& o) {
@@ -132,7 +137,7 @@ int runCompare(const BenchOptions& o) {
     latency.frames = o.latencyFrames;
     bench::ProgressBar progress(!o.noProgress);
     std::vector<Outcome> t, l;
-    for (const auto kind : COMPARED) {
+    for (const auto kind : compared()) {
         t.push_back(runTransport(o, kind, throughput, progress));
         l.push_back(runTransport(o, kind, latency, progress));
     }

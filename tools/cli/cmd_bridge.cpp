@@ -6,7 +6,8 @@
 #include <iostream>
 
 #include "alphapulse/config/deployment.hpp"
-#include "alphapulse/nats/bridge.hpp"
+#include "alphapulse/config/transport_table.hpp"
+#include "alphapulse/bridge/bridge.hpp"
 #include "cli11.hpp"
 #include "commands.hpp"
 
@@ -19,15 +20,15 @@ void onStopSignal(int) { g_stop = true; }
 
 int runBridge(const std::string& path) {
     config::Deployment deployment;
-    nats::BridgeConfig bridgeConfig;
+    bridge::BridgeConfig bridgeConfig;
     try {
         deployment = config::loadDeployment(path);
-        bridgeConfig = nats::loadBridgeConfig(path);
+        bridgeConfig = bridge::loadBridgeConfig(path);
     } catch (const std::exception& e) {
         std::cerr << "alphapulse bridge: " << e.what() << '\n';
         return 2;
     }
-    std::vector<nats::Bridge::Domain> domains;
+    std::vector<bridge::Bridge::Domain> domains;
     for (const auto domain : bridgeConfig.domains) {
         const auto* settings = deployment.domain(domain);
         if (settings == nullptr) {
@@ -35,14 +36,14 @@ int runBridge(const std::string& path) {
                       << " is not configured in the deployment\n";
             return 2;
         }
-        if (settings->transport == config::TransportKind::Nats) {
-            std::cerr << "alphapulse bridge: " << path << ": " << wire::domainName(domain)
-                      << " already travels on NATS; there is no local relay to bridge\n";
+        if (const auto& row = config::transportOf(*settings); row.relayProcess == config::RelayProcess::External) {
+            std::cerr << "alphapulse bridge: " << path << ": " << wire::domainName(domain) << " already travels on "
+                      << row.name << " (its server is the relay); there is no local relay to bridge\n";
             return 2;
         }
-        nats::Bridge::Domain link;
+        bridge::Bridge::Domain link;
         link.domain = domain;
-        link.nats = nats::bridgeNatsOptions(bridgeConfig, domain, settings->relay);
+        link.nats = bridge::bridgeNatsOptions(bridgeConfig, domain, settings->relay);
         link.local = [&deployment, domain] { return config::makeTransport(deployment, domain, "bridge"); };
         link.requireSequence = settings->relay.requireSequence;
         link.dropWhenFull = settings->relay.overload == relay::OverloadPolicy::Drop;
@@ -51,7 +52,7 @@ int runBridge(const std::string& path) {
     std::signal(SIGINT, onStopSignal);
     std::signal(SIGTERM, onStopSignal);
     try {
-        nats::Bridge bridge(std::move(domains));
+        bridge::Bridge bridge(std::move(domains));
         std::cerr << "alphapulse bridge: " << bridge.describe() << '\n';
         bridge.run(g_stop);
         for (const auto domain : bridgeConfig.domains) {

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "alphapulse/config/deployment.hpp"
+#include "alphapulse/config/transport_table.hpp"
 #include "alphapulse/relay/relay.hpp"
 #include "cli11.hpp"
 #include "commands.hpp"
@@ -21,25 +22,6 @@ struct RelayOptions {
     std::string config;
 };
 
-/// Why a domain on this transport has no relay to run, or "" when it has one.
-std::string noRelayReason(const config::DomainSettings& d) {
-    const std::string domain(wire::domainName(d.domain));
-    switch (d.transport) {
-    case config::TransportKind::UnixSocket:
-    case config::TransportKind::Tcp: return "";
-    case config::TransportKind::Channel:
-        return domain + " uses the channel transport: an in-process hub inside each service process, so there is "
-                        "no relay process to run (services linked into one binary share it)";
-    case config::TransportKind::SharedMemory:
-        return domain + " uses the shared_memory transport: every endpoint maps the ring (/dev/shm/" +
-               d.sharedMemory.name + ") and applies the domain's policies itself, so there is no relay process to run";
-    case config::TransportKind::Nats:
-        return domain + " uses the nats transport: the NATS server is its relay (run nats-server; " +
-               "`alphapulse bridge` connects relays and NATS), so there is no alphapulse relay process to run";
-    }
-    return "";
-}
-
 int runRelay(const RelayOptions& options) {
     try {
         const auto domain = config::domainFromName(options.domain);
@@ -47,7 +29,7 @@ int runRelay(const RelayOptions& options) {
         if (!options.config.empty() && config::isDeploymentFile(options.config)) {
             const auto deployment = config::loadDeployment(options.config);
             const auto& settings = config::requireDomain(deployment, domain);
-            if (const auto why = noRelayReason(settings); !why.empty()) {
+            if (const auto why = config::transportOf(settings).noRelayReason(settings); !why.empty()) {
                 std::cerr << "alphapulse relay: " << why << '\n';
                 return 2;
             }

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "alphapulse/config/deployment.hpp"
+#include "alphapulse/config/transport_table.hpp"
 #include "alphapulse/dashboard/relay_stats_reader.hpp"
 #include "alphapulse/relay/relay_stats.hpp"
 #include "cli11.hpp"
@@ -47,14 +48,16 @@ int runStats(const StatsOptions& options) {
         try {
             const auto deployment = config::loadDeploymentOrDefault(options.config);
             const auto& settings = config::requireDomain(deployment, config::domainFromName(options.domain));
-            if (const auto segment = dashboard::segmentOf(settings)) return printShmStats(*segment, options);
-            if (settings.transport != config::TransportKind::UnixSocket &&
-                settings.transport != config::TransportKind::Tcp) {
-                std::cerr << "alphapulse stats: " << options.domain << " uses the "
-                          << config::transportName(settings.transport) << " transport, which has no relay process\n";
+            const auto& row = config::transportOf(settings);
+            const auto stats = row.stats(settings);
+            if (stats.kind == config::StatsSource::Kind::Segment) return printShmStats(stats.path, options);
+            if (stats.kind == config::StatsSource::Kind::None) {
+                std::cerr << "alphapulse stats: " << options.domain << " uses the " << row.name
+                          << " transport, which has no relay process\n";
                 return 2;
             }
-            socket = settings.relay.socketPath; // a TCP relay keeps its stats socket here too
+            // "<socket>.stats" (a TCP relay keeps its stats socket beside where its Unix socket would be).
+            socket = stats.path.substr(0, stats.path.size() - std::string_view(".stats").size());
         } catch (const config::ConfigError& e) {
             std::cerr << "alphapulse stats: " << e.what() << '\n';
             return 2;

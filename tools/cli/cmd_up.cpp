@@ -26,6 +26,7 @@
 
 #include "alphapulse/config/deployment.hpp"
 #include "alphapulse/config/installed_file.hpp"
+#include "alphapulse/config/transport_table.hpp"
 #include "alphapulse/up/check.hpp"
 #include "alphapulse/up/services_config.hpp"
 #include "alphapulse/up/supervisor.hpp"
@@ -59,17 +60,20 @@ std::optional<up::ProcessSpec> relayFor(const config::DomainSettings& domain, co
     spec.service.name = "relay-" + name;
     spec.service.command = {"alphapulse", "relay", name, "--config", configPath};
     spec.service.restart = up::RestartPolicy::Always;
+    const auto address = config::transportOf(domain).relayAddress(domain);
+    if (!address) return std::nullopt;
     up::ReadyCheck ready;
-    if (domain.transport == config::TransportKind::UnixSocket) {
-        ready.unixPath = domain.unixSocket.path;
-    } else if (domain.transport == config::TransportKind::Tcp) {
-        ready.tcpHost = domain.tcp.host;
-        ready.tcpPort = domain.tcp.port;
-    } else {
-        return std::nullopt;
-    }
+    ready.unixPath = address->unixPath;
+    ready.tcpHost = address->host;
+    ready.tcpPort = address->port;
     spec.ready = ready;
     return spec;
+}
+
+/// The Unix socket of the domain's relay, "" when it has none there.
+std::string unixRelayPath(const config::DomainSettings& domain) {
+    const auto address = config::transportOf(domain).relayAddress(domain);
+    return address ? address->unixPath : std::string();
 }
 
 /// The last "stats ..." line a service wrote to its log (its final counters).
@@ -133,16 +137,16 @@ int runUp(const UpOptions& options) {
 
     // A relay already answering on one of our sockets belongs to another run.
     for (const auto& domain : deployment.domains) {
-        if (domain.transport == config::TransportKind::UnixSocket &&
-            std::filesystem::exists(domain.unixSocket.path)) {
+        const auto path = unixRelayPath(domain);
+        if (!path.empty() && std::filesystem::exists(path)) {
             const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
             sockaddr_un address{};
             address.sun_family = AF_UNIX;
-            std::strncpy(address.sun_path, domain.unixSocket.path.c_str(), sizeof address.sun_path - 1);
+            std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
             const bool live = fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
             if (fd >= 0) ::close(fd);
             if (live) {
-                std::cerr << "alphapulse up: a relay is already running on " << domain.unixSocket.path
+                std::cerr << "alphapulse up: a relay is already running on " << path
                           << " (another `alphapulse up`?); stop it or use another runtime_dir\n";
                 return 1;
             }
@@ -187,9 +191,9 @@ int runUp(const UpOptions& options) {
     for (const auto& state : supervisor.states()) std::cout << "      " << state.log.string() << "\n";
     if (!dashboard.empty()) std::cout << "up: dashboard: " << dashboard << "\n";
     for (const auto& domain : deployment.domains) {
-        if (domain.transport == config::TransportKind::UnixSocket) {
-            std::cout << "up: " << wire::domainName(domain.domain) << ": alphapulse tap " << domain.unixSocket.path
-                      << "   (counters: alphapulse stats " << domain.unixSocket.path << ")\n";
+        if (const auto path = unixRelayPath(domain); !path.empty()) {
+            std::cout << "up: " << wire::domainName(domain.domain) << ": alphapulse tap " << path
+                      << "   (counters: alphapulse stats " << path << ")\n";
         }
     }
     if (options.duration > 0) {

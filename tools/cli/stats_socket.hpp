@@ -2,6 +2,9 @@
 // The stats socket every relay serves beside its socket (<socket>.stats):
 // it answers one JSON line of counters on connect, then closes. Used by
 // `alphapulse stats` (the counters) and `publish` (the relay's domain).
+// Each attempt is dashboard::readStatsSocketOnce, the reader the dashboard
+// uses too; this waits around it for a relay that is (re)starting, up to a
+// timeout.
 #include <optional>
 #include <string>
 

@@ -7,11 +7,13 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 
 #include "alphapulse/client/relay_client.hpp"
 #include "alphapulse/config/deployment.hpp"
+#include "alphapulse/config/transport_table.hpp"
 #include "alphapulse/nats/nats_transport.hpp"
 #include "alphapulse/transport/channel_transport.hpp"
 #include "alphapulse/transport/stream_transport.hpp"
@@ -251,7 +253,7 @@ alphapulse:
     EXPECT_EQ(n.tlsKeyFile, "k.pem");
     EXPECT_TRUE(n.jetstream.enabled);
     EXPECT_EQ(n.jetstream.stream, "ORDERS");
-    EXPECT_EQ(n.jetstream.deliver, "sequence:42");
+    EXPECT_EQ(nats::deliverText(n.jetstream.deliver), "sequence:42");
     EXPECT_EQ(n.jetstream.maxBytes, 1048576u);
     EXPECT_TRUE(n.jetstream.ack); // execution: acknowledged unless said otherwise
 }
@@ -578,4 +580,41 @@ alphapulse:
     const auto none = config::makeClient(d, Domain::MarketData, options, config::SubscriptionSource::Options);
     ASSERT_TRUE(none->options().subscription.has_value());
     EXPECT_EQ(none->options().subscription->count(), 1u);
+}
+
+TEST(TransportTable, EveryKindHasOneRowFoundByItsNames) {
+    std::set<std::string_view> names;
+    for (const auto* row : config::transports()) {
+        EXPECT_EQ(&config::transportOf(row->kind), row);
+        EXPECT_EQ(config::findTransport(row->name), row);
+        for (const auto synonym : row->synonyms) EXPECT_EQ(config::findTransport(synonym), row);
+        EXPECT_TRUE(names.insert(row->name).second) << row->name;
+        EXPECT_EQ(row->relayAddress(config::DomainSettings{}).has_value(),
+                  row->relayProcess == config::RelayProcess::Alphapulse);
+        config::DomainSettings d;
+        d.transport = row->kind;
+        EXPECT_EQ(row->noRelayReason(d).empty(), row->relayProcess == config::RelayProcess::Alphapulse);
+    }
+    EXPECT_EQ(config::transports().size(), 5u);
+    EXPECT_EQ(config::findTransport("message_bus")->name, "channel");
+    EXPECT_EQ(config::findTransport("carrier_pigeon"), nullptr);
+    EXPECT_EQ(config::transportNames(), "unix_socket, tcp, shared_memory, channel or nats");
+}
+
+TEST(TransportTable, StatsComeFromTheRelaySocketOrTheSegment) {
+    const auto d = config::parseDeployment(R"(
+alphapulse:
+  runtime_dir: /tmp/ap
+  market_data: { transport: shared_memory }
+  signals: { transport: tcp, address: "127.0.0.1:7402" }
+  execution: { transport: unix_socket }
+  system: { transport: nats }
+)");
+    const auto stats = [&](Domain domain) { return config::transportOf(*d.domain(domain)).stats(*d.domain(domain)); };
+    EXPECT_EQ(stats(Domain::MarketData).kind, config::StatsSource::Kind::Segment);
+    EXPECT_EQ(stats(Domain::MarketData).path, "alphapulse-market_data");
+    EXPECT_EQ(stats(Domain::Signals).path, "/tmp/ap/signals.sock.stats");
+    EXPECT_EQ(stats(Domain::Execution).kind, config::StatsSource::Kind::RelaySocket);
+    EXPECT_EQ(stats(Domain::Execution).path, "/tmp/ap/execution.sock.stats");
+    EXPECT_EQ(stats(Domain::System).kind, config::StatsSource::Kind::None);
 }

@@ -139,8 +139,8 @@ std::string checkOptions(const NatsOptions& options) {
     }
     if (auto why = checkSubjectPrefix(options.subjectPrefix); !why.empty()) return why;
     if (options.domain == wire::Domain::None) return "the bus needs a domain";
-    if (!options.password.empty() && options.user.empty()) return "a password without a user";
-    if (!options.token.empty() && !options.user.empty()) return "both a token and a user: choose one";
+    if (!options.password.empty() && options.user.empty()) return "password without user";
+    if (!options.token.empty() && !options.user.empty()) return "give either user/password or token";
     if (!options.tls && (!options.tlsCertFile.empty() || !options.tlsKeyFile.empty() || !options.tlsCaFile.empty())) {
         // A CA or certificate means the user wants TLS; say so rather than send in clear.
         return "TLS files are given but tls is off";

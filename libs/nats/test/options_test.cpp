@@ -44,7 +44,7 @@ TEST(NatsOptions, ChecksFindTheFirstProblem) {
     EXPECT_NE(nats::checkOptions(bad).find("wildcard"), std::string::npos);
     bad = good;
     bad.password = "p";
-    EXPECT_NE(nats::checkOptions(bad).find("password without a user"), std::string::npos);
+    EXPECT_NE(nats::checkOptions(bad).find("password without user"), std::string::npos);
     bad = good;
     bad.user = "u";
     bad.token = "t";

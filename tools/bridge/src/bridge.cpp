@@ -1,4 +1,4 @@
-#include "alphapulse/nats/bridge.hpp"
+#include "alphapulse/bridge/bridge.hpp"
 
 #include <poll.h>
 
@@ -9,7 +9,10 @@
 #include "alphapulse/client/relay_client.hpp"
 #include "alphapulse/nats/recent_frames.hpp"
 
-namespace alphapulse::nats {
+namespace alphapulse::bridge {
+
+using nats::NatsTransport;
+using nats::RecentFrames;
 
 struct Bridge::Link {
     Domain settings;
@@ -152,4 +155,4 @@ std::string Bridge::describe() const {
     return out;
 }
 
-} // namespace alphapulse::nats
+} // namespace alphapulse::bridge

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "alphapulse/nats/bridge.hpp"
+#include "alphapulse/bridge/bridge.hpp"
 #include "alphapulse/relay/relay_config.hpp"
 
 using namespace alphapulse;
@@ -9,7 +9,7 @@ namespace {
 
 std::string errorOf(const std::string& yaml) {
     try {
-        static_cast<void>(nats::parseBridgeConfig(yaml, "deploy.yaml"));
+        static_cast<void>(bridge::parseBridgeConfig(yaml, "deploy.yaml"));
     } catch (const std::runtime_error& e) {
         return e.what();
     }
@@ -18,8 +18,8 @@ std::string errorOf(const std::string& yaml) {
 
 } // namespace
 
-TEST(NatsBridgeConfig, ParsesEveryKey) {
-    const auto config = nats::parseBridgeConfig(R"(
+TEST(BridgeConfig, ParsesEveryKey) {
+    const auto config = bridge::parseBridgeConfig(R"(
 alphapulse:
   runtime_dir: /tmp/x
 bridge:
@@ -50,28 +50,28 @@ bridge:
     EXPECT_TRUE(config.nats.jetstream.memoryStorage);
     ASSERT_EQ(config.jetstreamDomains.size(), 1u);
 
-    const auto md = nats::bridgeNatsOptions(config, wire::Domain::MarketData, relay::defaultConfig(wire::Domain::MarketData));
+    const auto md = bridge::bridgeNatsOptions(config, wire::Domain::MarketData, relay::defaultConfig(wire::Domain::MarketData));
     EXPECT_FALSE(md.jetstream.enabled);
     EXPECT_TRUE(md.dropWhenFull);
     EXPECT_EQ(md.name, "machine-a-market_data");
-    const auto ex = nats::bridgeNatsOptions(config, wire::Domain::Execution, relay::defaultConfig(wire::Domain::Execution));
+    const auto ex = bridge::bridgeNatsOptions(config, wire::Domain::Execution, relay::defaultConfig(wire::Domain::Execution));
     EXPECT_TRUE(ex.jetstream.enabled);
     EXPECT_TRUE(ex.validateChecksums);
     EXPECT_FALSE(ex.dropWhenFull);
     EXPECT_EQ(ex.domain, wire::Domain::Execution);
 }
 
-TEST(NatsBridgeConfig, AlsoUnderAlphapulse) {
-    const auto config = nats::parseBridgeConfig("alphapulse:\n  bridge:\n    domains: [signals]\n    nats: {servers: nats://h:1}\n");
+TEST(BridgeConfig, AlsoUnderAlphapulse) {
+    const auto config = bridge::parseBridgeConfig("alphapulse:\n  bridge:\n    domains: [signals]\n    nats: {servers: nats://h:1}\n");
     ASSERT_EQ(config.domains.size(), 1u);
     EXPECT_EQ(config.nats.servers.front(), "nats://h:1");
 }
 
-TEST(NatsBridgeConfig, ErrorsNameFileLineAndKey) {
+TEST(BridgeConfig, ErrorsNameFileLineAndKey) {
     EXPECT_EQ(errorOf("bridge:\n  domains: [market_data]\n  nats:\n    servers: [x]\n    sever: y\n"),
-              "deploy.yaml:5: bridge.nats.sever: unknown key (known: servers, subject_prefix, user, password, token, "
+              "deploy.yaml:5: bridge.nats.sever: unknown key; allowed: servers, subject_prefix, user, password, token, "
               "nkey_seed_file, creds_file, tls, jetstream, connect_timeout_ms, reconnect_wait_ms, max_reconnect, "
-              "reconnect_buffer_bytes, ping_interval_ms)");
+              "reconnect_buffer_bytes, ping_interval_ms");
     EXPECT_NE(errorOf("bridge:\n  domain: [market_data]\n").find("deploy.yaml:2: bridge.domain: unknown key"), std::string::npos);
     EXPECT_NE(errorOf("bridge:\n  nats: {}\n").find("bridge.domains: required"), std::string::npos);
     EXPECT_NE(errorOf("bridge:\n  domains: [market_data]\n").find("bridge.nats: required"), std::string::npos);
@@ -82,11 +82,23 @@ TEST(NatsBridgeConfig, ErrorsNameFileLineAndKey) {
               std::string::npos);
     EXPECT_NE(errorOf("bridge:\n  domains: [signals]\n  nats:\n    jetstream: {domains: [execution]}\n").find("not in bridge.domains"),
               std::string::npos);
-    EXPECT_NE(errorOf("bridge:\n  domains: [signals]\n  nats:\n    reconnect_wait_ms: soon\n").find("deploy.yaml:4: bridge.nats.reconnect_wait_ms: expected milliseconds, got 'soon'"),
+    EXPECT_NE(errorOf("bridge:\n  domains: [signals]\n  nats:\n    reconnect_wait_ms: soon\n").find("deploy.yaml:4: bridge.nats.reconnect_wait_ms: 'soon' is not a whole number"),
               std::string::npos);
     EXPECT_NE(errorOf("bridge:\n  domains: [signals]\n  nats:\n    subject_prefix: a.>\n").find("wildcard"), std::string::npos);
-    EXPECT_NE(errorOf("bridge:\n  domains: [signals]\n  nats:\n    password: p\n").find("password without a user"), std::string::npos);
+    EXPECT_NE(errorOf("bridge:\n  domains: [signals]\n  nats:\n    password: p\n").find("password without user"), std::string::npos);
     EXPECT_NE(errorOf("bridge:\n  domains: [signals]\n  nats:\n    tls: {ca: x}\n").find("bridge.nats.tls.ca: unknown key"), std::string::npos);
     EXPECT_NE(errorOf("alphapulse: {}\n").find("no 'bridge:' key"), std::string::npos);
     EXPECT_NE(errorOf("bridge: [\n").find("deploy.yaml:"), std::string::npos);
+}
+
+TEST(BridgeConfig, NatsKeysAreCheckedAsADeploymentChecksThem) {
+    // One parser for both files: a server URL and a JetStream stream name are checked the same way.
+    EXPECT_NE(errorOf("bridge:\n  domains: [signals]\n  nats:\n    servers: [http://h:1]\n").find("deploy.yaml:4: bridge.nats.servers"),
+              std::string::npos);
+    EXPECT_NE(errorOf("bridge:\n  domains: [signals]\n  nats:\n    max_reconnect: -2\n").find("out of range (-1 to"),
+              std::string::npos);
+    const auto config = bridge::parseBridgeConfig("bridge:\n  domains: [signals]\n  nats: {max_reconnect: -1, jetstream: true}\n");
+    EXPECT_EQ(config.nats.maxReconnect, -1);
+    EXPECT_TRUE(config.nats.jetstream.enabled);
+    EXPECT_EQ(config.nats.jetstream.durable, "bridge");
 }

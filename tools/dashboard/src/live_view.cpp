@@ -7,6 +7,7 @@
 
 #include "alphapulse/client/multi_relay_consumer.hpp"
 #include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/config/transport_table.hpp"
 
 namespace alphapulse::dashboard {
 
@@ -34,10 +35,11 @@ LiveView::LiveView(config::Deployment deployment, LiveViewOptions options)
         m_domains.push_back(domain);
         // Counters come from the relay's stats socket, or from the segment of a
         // shared-memory domain (no relay process; the same shape).
-        if (auto path = statsPathOf(settings)) {
-            m_relays.push_back({domain, *path, {}, 0, {}});
-        } else if (auto segment = segmentOf(settings)) {
-            m_relays.push_back({domain, "shm:/dev/shm/" + *segment, {}, 0, *segment});
+        const auto stats = config::transportOf(settings).stats(settings);
+        if (stats.kind == config::StatsSource::Kind::RelaySocket) {
+            m_relays.push_back({domain, stats.path, {}, 0, {}});
+        } else if (stats.kind == config::StatsSource::Kind::Segment) {
+            m_relays.push_back({domain, "shm:/dev/shm/" + stats.path, {}, 0, stats.path});
         }
     }
     // Frames whose type belongs to no domain handler still count, under the

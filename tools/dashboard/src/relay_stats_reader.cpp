@@ -15,36 +15,62 @@
 
 namespace alphapulse::dashboard {
 
-RelayStatsReading readRelayStats(const std::string& statsPath, int timeoutMs) {
-    RelayStatsReading out;
+StatsSocketAnswer readStatsSocketOnce(const std::string& statsPath, int timeoutMs) {
+    using Clock = std::chrono::steady_clock;
+    StatsSocketAnswer out;
     const int fd = transport::connectUnix(statsPath);
     if (fd < 0) {
-        out.error = "no relay answers on " + statsPath + ": " + std::strerror(errno);
+        out.connectErrno = errno;
         return out;
     }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+    const auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
     char buf[16384];
     for (;;) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            out.error = "the relay did not answer on " + statsPath + " within " + std::to_string(timeoutMs) + " ms";
+        const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n > 0) {
+            out.text.append(buf, static_cast<std::size_t>(n));
+            continue;
+        }
+        if (n == 0) { // the relay closes after its one line
+            out.status = out.text.empty() ? StatsSocketAnswer::Status::Closed : StatsSocketAnswer::Status::Ok;
+            break;
+        }
+        if (errno != EAGAIN && errno != EINTR) { // reset: what came is what there is
+            out.status = out.text.empty() ? StatsSocketAnswer::Status::Failed : StatsSocketAnswer::Status::Ok;
+            out.connectErrno = errno;
+            break;
+        }
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+        if (timeoutMs >= 0 && left <= 0) {
+            out.status = StatsSocketAnswer::Status::Quiet;
             break;
         }
         pollfd p{fd, POLLIN, 0};
-        if (::poll(&p, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) break;
-        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n > 0) {
-            out.json.append(buf, static_cast<std::size_t>(n));
-        } else if (n == 0) {
-            break; // the relay closes after its one line
-        } else if (errno != EINTR && errno != EAGAIN) {
-            out.error = std::string("reading ") + statsPath + ": " + std::strerror(errno);
+        if (::poll(&p, 1, timeoutMs < 0 ? -1 : static_cast<int>(left)) < 0 && errno != EINTR) {
+            out.status = StatsSocketAnswer::Status::Failed;
+            out.connectErrno = errno;
             break;
         }
     }
     ::close(fd);
+    return out;
+}
+
+RelayStatsReading readRelayStats(const std::string& statsPath, int timeoutMs) {
+    RelayStatsReading out;
+    auto answer = readStatsSocketOnce(statsPath, timeoutMs);
+    using Status = StatsSocketAnswer::Status;
+    switch (answer.status) {
+    case Status::NoConnect: out.error = "no relay answers on " + statsPath + ": " + std::strerror(answer.connectErrno); return out;
+    case Status::Quiet:
+        out.error = "the relay did not answer on " + statsPath + " within " + std::to_string(timeoutMs) + " ms";
+        return out;
+    case Status::Failed: out.error = "reading " + statsPath + ": " + std::strerror(answer.connectErrno); return out;
+    case Status::Closed:
+    case Status::Ok: break;
+    }
+    out.json = std::move(answer.text);
     while (!out.json.empty() && (out.json.back() == '\n' || out.json.back() == '\r')) out.json.pop_back();
-    if (!out.error.empty()) return out;
     if (auto stats = relay::RelayStats::fromJson(out.json)) {
         out.stats = std::move(*stats);
         out.ok = true;
@@ -126,12 +152,6 @@ std::string shmJson(const relay::RelayStats& stats, const transport::ShmTranspor
 
 } // namespace
 
-std::optional<std::string> segmentOf(const config::DomainSettings& domain) {
-    if (domain.transport != config::TransportKind::SharedMemory) return std::nullopt;
-    return domain.sharedMemory.name.empty() ? transport::ShmTransport::defaultName(domain.domain)
-                                            : domain.sharedMemory.name;
-}
-
 RelayStatsReading readShmStats(const std::string& segment) {
     RelayStatsReading out;
     const auto shm = transport::ShmTransport::inspect(segment, &out.error);
@@ -140,14 +160,6 @@ RelayStatsReading readShmStats(const std::string& segment) {
     out.json = shmJson(out.stats, *shm, segment);
     out.ok = true;
     return out;
-}
-
-std::optional<std::string> statsPathOf(const config::DomainSettings& domain) {
-    switch (domain.transport) {
-    case config::TransportKind::UnixSocket:
-    case config::TransportKind::Tcp: return domain.relay.socketPath + ".stats";
-    default: return std::nullopt;
-    }
 }
 
 } // namespace alphapulse::dashboard

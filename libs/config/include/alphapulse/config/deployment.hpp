@@ -37,6 +37,7 @@
 #include <string_view>
 #include <vector>
 
+#include "alphapulse/nats/nats_options.hpp"
 #include "alphapulse/relay/relay_config.hpp"
 #include "alphapulse/transport/write_mode.hpp"
 #include "alphapulse/wire/message_type.hpp"
@@ -83,24 +84,6 @@ struct ChannelSettings {
     std::uint64_t capacity = 100'000;  ///< frames per endpoint
 };
 
-struct NatsSettings {
-    std::vector<std::string> servers{"nats://127.0.0.1:4222"};
-    std::string subjectPrefix = "alphapulse"; ///< subjects are <prefix>.<domain>.<type_name>
-    std::string user, password, token;
-    std::string nkeySeedFile;  ///< `nkey_seed_file`
-    std::string credsFile;     ///< `creds_file`
-    bool tls = false;
-    std::string tlsCaFile, tlsCertFile, tlsKeyFile; ///< `tls: {ca_file, cert_file, key_file}`
-    struct JetStream {
-        bool enabled = false;
-        std::string stream;       ///< default "ALPHAPULSE_<DOMAIN>"
-        std::string durable;      ///< consumer name, default the client's name
-        std::string deliver = "new"; ///< all | new | last | sequence:<n> | time:<RFC 3339>
-        std::uint64_t maxBytes = 0;  ///< stream size bound, 0 = server default
-        bool ack = false;            ///< publish and consume with acknowledgements (execution: true)
-    } jetstream;
-};
-
 struct DomainSettings {
     wire::Domain domain = wire::Domain::MarketData;
     TransportKind transport = TransportKind::UnixSocket;
@@ -108,8 +91,12 @@ struct DomainSettings {
     TcpSettings tcp;
     SharedMemorySettings sharedMemory;
     ChannelSettings channel;
-    NatsSettings nats;
-    /// `write_mode` (unix_socket, tcp): how clients hand frames to the socket.
+    /// The NATS connection, credentials, TLS and JetStream as the section
+    /// gives them (jetstream.stream defaults to "ALPHAPULSE_<DOMAIN>", ack to
+    /// true on execution); the client's name, the domain's policies and
+    /// write_mode are added when a transport is made.
+    nats::NatsOptions nats;
+    /// `write_mode` (unix_socket, tcp, nats): how clients hand frames to the socket.
     /// Default batched, immediate on execution (few frames, each one urgent).
     transport::WriteMode writeMode = transport::WriteMode::Batched;
     /// The relay's (or the ring's / hub's) policies: the domain's defaults

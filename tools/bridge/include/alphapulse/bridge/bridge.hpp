@@ -1,5 +1,7 @@
 #pragma once
-// The bridge: chosen domains forwarded between a local relay (Unix socket,
+// The bridge: a tool built on the client library and the NATS transport,
+// used by `alphapulse bridge` (tools/cli/cmd_bridge.cpp); not installed.
+// Chosen domains forwarded between a local relay (Unix socket,
 // shared memory, ... whatever the deployment says) and NATS, both ways, so
 // one machine's services and another machine's services talk.
 //
@@ -18,6 +20,8 @@
 // several remote producers do not break each other's sequence.
 //
 // `bridge:` in the deployment file:
+// `nats:` takes the keys of a deployment's nats section, parsed by the same
+// parser (config/nats_section.hpp), and the connection timings:
 //   bridge:
 //     name: machine-a                 # NATS connection names, default durable
 //     domains: [market_data, execution]
@@ -44,7 +48,9 @@ namespace alphapulse::relay {
 struct RelayConfig;
 }
 
-namespace alphapulse::nats {
+namespace alphapulse::bridge {
+
+using nats::NatsOptions;
 
 struct BridgeConfig {
     std::string name = "bridge";
@@ -55,7 +61,7 @@ struct BridgeConfig {
 
 /// Parses the `bridge:` key (top level, or under `alphapulse:`) of a YAML
 /// document. Strict: an unknown key, a wrong type or a missing `domains`
-/// throws std::runtime_error("<name>:<line>: bridge.<key>: <what>").
+/// throws config::ConfigError (a std::runtime_error) "<name>:<line>: bridge.<key>: <what>".
 [[nodiscard]] BridgeConfig parseBridgeConfig(std::string_view yaml, const std::string& name = "<string>");
 [[nodiscard]] BridgeConfig loadBridgeConfig(const std::string& path);
 
@@ -106,4 +112,4 @@ private:
     int m_blockMs;
 };
 
-} // namespace alphapulse::nats
+} // namespace alphapulse::bridge

@@ -1,9 +1,10 @@
 #pragma once
-// A relay's counters, read the way `alphapulse stats` reads them: connect to
-// "<socket>.stats", read the one JSON line the relay writes, parse it.
-// Unix-socket and TCP relays both serve it (a TCP relay keeps its stats
-// socket beside where its Unix socket would be); transports without a
-// relay process (shared memory, channel, NATS) have none.
+// A relay's counters: connect to "<socket>.stats", read the one JSON line
+// the relay writes, parse it. The one reader of stats sockets: `alphapulse
+// stats`, `publish` (tools/cli/stats_socket.hpp waits for a relay around it)
+// and the dashboard. Where a domain's counters are (a relay's stats socket,
+// a shared-memory segment, nowhere) its transport's row says
+// (config::TransportDescriptor::stats).
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,14 +21,25 @@ struct RelayStatsReading {
     relay::RelayStats stats;
 };
 
-/// Reads once; gives up after `timeoutMs` (a stalled relay must not stall us).
+/// One attempt at a stats socket: connect, then read until the relay closes.
+struct StatsSocketAnswer {
+    enum class Status : std::uint8_t {
+        Ok,        ///< `text` is the answer
+        NoConnect, ///< nobody accepted (`connectErrno` says why): no relay yet, or not a socket
+        Quiet,     ///< accepted, then nothing within the timeout: not a relay's stats socket, or a stalled relay
+        Closed,    ///< closed without a byte: not a relay's stats socket
+        Failed,    ///< reading failed (`connectErrno` holds the errno)
+    } status = Status::NoConnect;
+    int connectErrno = 0;
+    std::string text;
+};
+
+/// Connects to `statsPath` once and reads what comes until the peer closes,
+/// waiting at most `timeoutMs` for it (< 0: no bound).
+[[nodiscard]] StatsSocketAnswer readStatsSocketOnce(const std::string& statsPath, int timeoutMs);
+
+/// Reads once and parses; gives up after `timeoutMs` (a stalled relay must not stall us).
 [[nodiscard]] RelayStatsReading readRelayStats(const std::string& statsPath, int timeoutMs);
-
-/// "<socket>.stats" for domains served by a relay process, nullopt otherwise.
-[[nodiscard]] std::optional<std::string> statsPathOf(const config::DomainSettings& domain);
-
-/// The segment of a shared_memory domain ("alphapulse-<domain>" unless named), nullopt otherwise.
-[[nodiscard]] std::optional<std::string> segmentOf(const config::DomainSettings& domain);
 
 /// A shared-memory domain's counters, read from its segment (there is no
 /// relay process), in a relay's shape: the same JSON (plus "transport" and
