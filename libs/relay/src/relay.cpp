@@ -22,7 +22,7 @@
 
 namespace alphapulse::relay {
 
-Relay::Impl::Impl(RelayConfig config) : m_config(std::move(config)) {
+Relay::Impl::Impl(RelayConfig config) : m_config(std::move(config)), m_policy(m_config) {
     if (m_config.socketPath.empty()) m_config.socketPath = defaultSocketPath(m_config.domain);
     if (m_config.circuitBreaker > m_config.maxQueueSize) m_config.circuitBreaker = m_config.maxQueueSize;
     m_statsPath = m_config.socketPath + ".stats";
@@ -79,11 +79,6 @@ Relay::Impl::~Impl() {
     }
     if (m_listen >= 0) ::unlink(m_config.socketPath.c_str());
     if (m_statsListen >= 0) ::unlink(m_statsPath.c_str());
-}
-
-bool Relay::Impl::relayCarries(std::uint8_t type) const noexcept {
-    if (wire::domainOf(type) == m_config.domain) return true;
-    return std::find(m_config.customTypes.begin(), m_config.customTypes.end(), type) != m_config.customTypes.end();
 }
 
 bool Relay::Impl::admitTcp(const sockaddr_storage& peer, std::string& peerText) {
@@ -358,34 +353,27 @@ void Relay::Impl::processFrames(Client& client) {
         // A producer that asked for acknowledgements continues its source's
         // sequence across connections and relay restarts: the journal's
         // last frame of that source is what it must follow.
-        const bool journalSequence = m_journal && client.wantsAcks && m_journal->hasSource(frame.source());
-        if (journalSequence) {
-            client.haveSequence = true;
-            client.lastSequence = m_journal->lastSequence(frame.source());
-        }
+        const std::uint8_t source = frame.source();
+        const bool journalSequence = m_journal && client.wantsAcks && m_journal->hasSource(source);
+        if (journalSequence) client.sequences.advance(source, m_journal->lastSequence(source));
         if (!client.mayProduce) {
             reject = DropReason::NotAllowed;
-        } else if (!relayCarries(type)) {
-            reject = DropReason::OutOfDomain;
-        } else if (m_config.validateChecksums && !frame.checksumMatches()) {
-            reject = DropReason::BadChecksum;
-        } else if (journalSequence && frame.sequence() <= client.lastSequence) {
+        } else if (const auto content = m_policy.checkContent(frame)) {
+            reject = *content;
+        } else if (journalSequence && frame.sequence() <= m_journal->lastSequence(source)) {
             // Resent after a reconnect, and already journaled: dropped
             // without a word (the producer expects it), counted.
             flushRun();
             ++m_stats.journalDuplicates;
             continue;
-        } else if (m_config.requireSequence && client.haveSequence && frame.sequence() != client.lastSequence + 1) {
+        } else if (!m_policy.sequenceFollows(frame, client.sequences)) {
             reject = DropReason::BadSequence;
         } else if (backpressure && !wanted.test(type)) {
             reject = DropReason::NoConsumer;
         }
-        if (m_config.requireSequence && (reject == NO_DROP || reject == DropReason::NoConsumer)) {
-            // A frame nobody received still advances its producer's sequence:
-            // the next one is not a sequence error too.
-            client.haveSequence = true;
-            client.lastSequence = frame.sequence();
-        }
+        // A frame nobody received still advances its source's sequence: the
+        // next one is not a sequence error too.
+        if (reject == NO_DROP || reject == DropReason::NoConsumer) m_policy.accepted(frame, client.sequences);
         if (m_journal && (reject == NO_DROP || reject == DropReason::NoConsumer)) {
             // Journaled even when no consumer is connected: a consumer that
             // resumes gets it (its producer is still told no_consumer).
@@ -504,11 +492,7 @@ void Relay::Impl::handleSubscribe(Client& client, const FrameView& frame) {
                 std::string(wire::errorName(view.error())).c_str());
         return;
     }
-    const auto mask = view->message_types();
-    std::bitset<256> subscription;
-    for (std::size_t type = 0; type < 256; ++type) {
-        if (((static_cast<unsigned>(mask[type / 8]) >> (type % 8)) & 1U) != 0) subscription.set(type);
-    }
+    const std::bitset<256> subscription = wire::subscribe::types(*view);
     client.subscription = subscription;
     client.stats.subscribed = true;
     logInfo("fd=%d pid=%u subscribed to %zu message types%s", client.fd, client.cred.pid, subscription.count(),
@@ -552,7 +536,8 @@ void Relay::Impl::reportRejection(Client& client, DropReason reason, const Frame
     switch (reason) {
     case DropReason::BadSequence:
         sendError(client, RelayError::BadSequence, type, frame.sequence(),
-                  "sequence must rise by one: expected " + std::to_string(client.lastSequence + 1));
+                  "sequence must rise by one: expected " +
+                      std::to_string(client.sequences.last(frame.source()).value_or(0) + 1));
         break;
     case DropReason::NotAllowed:
         sendErrorOnce(client, RelayError::NotAllowed, type, frame.sequence(), "not allowed to produce here");

@@ -12,15 +12,13 @@ namespace alphapulse::relay {
 
 RelayConfig defaultConfig(wire::Domain domain) {
     RelayConfig c;
-    c.domain = domain;
+    static_cast<transport::DomainRules&>(c) = transport::DomainPolicy::defaults(domain);
+    c.overload = transport::DomainPolicy::losslessByDefault(domain) ? OverloadPolicy::Backpressure : OverloadPolicy::Drop;
     c.socketPath = defaultSocketPath(domain);
     switch (domain) {
     case wire::Domain::MarketData:
         c.maxQueueSize = 1'000'000;
         c.circuitBreaker = 800'000;
-        c.validateChecksums = false;
-        c.requireSequence = false;
-        c.overload = OverloadPolicy::Drop;
         c.snapshotInstruments = 100'000;
         break;
     case wire::Domain::Signals:
@@ -30,17 +28,11 @@ RelayConfig defaultConfig(wire::Domain domain) {
         c.maxQueueSize = 100'000;
         c.circuitBreaker = 80'000;
         c.maxQueueBytes = 64ull << 20;
-        c.validateChecksums = true;
-        c.requireSequence = false;
-        c.overload = OverloadPolicy::Backpressure;
         break;
     case wire::Domain::Execution:
         c.maxQueueSize = 10'000;
         c.circuitBreaker = 8'000;
         c.maxQueueBytes = 16ull << 20;
-        c.validateChecksums = true;
-        c.requireSequence = true;
-        c.overload = OverloadPolicy::Backpressure;
         c.producersAnyone = false; // only the relay's own user produces orders
         c.journal.enabled = true;  // an order is never lost across a relay restart
         break;

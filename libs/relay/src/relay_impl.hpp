@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "alphapulse/transport/domain_policy.hpp"
 #include "alphapulse/transport/frame_reader.hpp"
 #include "alphapulse/transport/tcp_socket.hpp"
 #include "alphapulse/transport/unix_socket.hpp"
@@ -109,8 +110,7 @@ struct Client {
     std::bitset<256> subscription; ///< message types it receives
     transport::FrameReader reader;
     detail::OutQueue out;
-    bool haveSequence = false;
-    std::uint64_t lastSequence = 0;
+    transport::SequenceTracker sequences; ///< require_sequence: each source's last on this connection
     bool dropping = false;       ///< Drop policy: shed until drained below circuit_breaker
     bool droppingForMemory = false; ///< shedding because the relay's budget ran out (else its own queue)
     bool peerGone = false;       ///< a write found the peer closed: nothing more is queued for it, but
@@ -170,7 +170,6 @@ private:
     std::uint64_t roomForFanOut(const Client& sender, std::size_t& roomBytes) const;
     void fanOut(Client& sender, const std::uint8_t* data, std::size_t bytes, std::uint64_t frames);
     void enqueue(Client& consumer, const std::uint8_t* data, std::size_t bytes, std::uint64_t frames);
-    bool relayCarries(std::uint8_t type) const noexcept;
     void handleSubscribe(Client& client, const FrameView& frame);
     void sendError(Client& to, RelayError code, std::uint8_t relatedType, std::uint64_t relatedSequence,
                    std::string_view text);
@@ -215,6 +214,7 @@ private:
     void sendAcks(Client& producer);
 
     RelayConfig m_config;
+    transport::DomainPolicy m_policy; ///< m_config's admission rules, compiled
     std::string m_statsPath;
     int m_epoll = -1;
     int m_listen = -1;      ///< the Unix socket clients connect to (-1 when serving on TCP)

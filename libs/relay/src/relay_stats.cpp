@@ -6,22 +6,6 @@
 
 namespace alphapulse::relay {
 
-std::string_view dropReasonName(DropReason reason) noexcept {
-    switch (reason) {
-    case DropReason::OutOfDomain: return "out_of_domain";
-    case DropReason::BadChecksum: return "bad_checksum";
-    case DropReason::BadSequence: return "bad_sequence";
-    case DropReason::NotAllowed: return "not_allowed";
-    case DropReason::QueueFull: return "queue_full";
-    case DropReason::Desynchronised: return "desynchronised";
-    case DropReason::SlowConsumer: return "slow_consumer";
-    case DropReason::NoConsumer: return "no_consumer";
-    case DropReason::MemoryLimit: return "memory_limit";
-    case DropReason::COUNT_: break;
-    }
-    return "unknown";
-}
-
 std::string RelayStats::toJson() const {
     nlohmann::ordered_json j;
     j["domain"] = domain;

@@ -196,6 +196,22 @@ TEST(Relay, ExecutionRejectsSequenceGapsAndReportsThem) {
     EXPECT_EQ(producer->counters().relayErrors, 1u);
 }
 
+TEST(Relay, SequencesAreCheckedPerSourceOnAConnection) {
+    RunningRelay relay(relay::defaultConfig(wire::Domain::Execution));
+    auto producer = connectTo(relay); // carries two sources, as a bridge does
+    auto engine = connectTo(relay);
+    waitClients(relay, 2);
+    for (const auto& [source, seq] : std::vector<std::pair<std::uint8_t, std::uint64_t>>{
+             {60, 1}, {61, 7}, {60, 2}, {61, 8}, {61, 10}, {60, 3}}) {
+        producer->publish(fixtures::orderFrame(source, seq));
+    }
+    const auto got = receive(*engine, 5, 500);
+    ASSERT_EQ(got.size(), 5u);
+    EXPECT_EQ(got[3], fixtures::orderFrame(61, 8));
+    EXPECT_EQ(got[4], fixtures::orderFrame(60, 3)) << "source 61's gap does not concern source 60";
+    EXPECT_EQ(relay.drops(DropReason::BadSequence), 1u);
+}
+
 TEST(Relay, MarketDataDropsForTheSlowConsumerOnly) {
     auto config = relay::defaultConfig(wire::Domain::MarketData);
     // Above any burst the relay can read at once (at most ~12,000 frames are

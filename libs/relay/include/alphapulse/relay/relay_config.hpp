@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "alphapulse/transport/domain_policy.hpp"
 #include "alphapulse/wire/header.hpp"
 #include "alphapulse/wire/message_type.hpp"
 
@@ -34,8 +35,10 @@ struct JournalConfig {
     bool fsync = false;                 ///< fdatasync each commit: survive a machine crash, not only the relay's
 };
 
-struct RelayConfig {
-    wire::Domain domain = wire::Domain::MarketData;
+/// The admission settings (domain, customTypes, validateChecksums,
+/// requireSequence, maxPayload) are the transport layer's DomainRules, which
+/// this derives from; the rest is the relay's own.
+struct RelayConfig : transport::DomainRules {
     std::string socketPath;                 ///< default: defaultSocketPath(domain)
     /// "host:port": serve clients on TCP instead of `socketPath`, which then
     /// carries only the stats socket ("<socketPath>.stats"). Empty: Unix socket.
@@ -53,10 +56,7 @@ struct RelayConfig {
     std::uint64_t maxTotalQueueBytes = 1ull << 30;
     /// Connections served at once; more are sent an Error (relay_full) and closed.
     std::uint32_t maxClients = 1024;
-    bool validateChecksums = false;
-    bool requireSequence = false;
     OverloadPolicy overload = OverloadPolicy::Drop;
-    std::uint32_t maxPayload = wire::header::DEFAULT_MAX_PAYLOAD;
     std::uint32_t slowConsumerTimeoutMs = 2000; ///< Backpressure: longest a consumer may hold producers back
     std::uint32_t shutdownFlushMs = 1000;       ///< on SIGTERM, longest spent flushing queues
     std::uint32_t socketMode = 0660;            ///< file mode of the socket
@@ -70,17 +70,18 @@ struct RelayConfig {
     std::vector<std::uint32_t> producerUids;    ///< who may produce (empty with producersAnyone=false: own uid only)
     std::vector<std::uint32_t> producerGids;
     bool producersAnyone = true;                ///< execution defaults to false: only the relay's own user
-    std::vector<std::uint8_t> customTypes;      ///< custom types (200-255) this relay also carries
     JournalConfig journal;                      ///< `journal:` (execution: on)
     /// Last frame per (type, instrument) kept for late joiners that ask for a
     /// snapshot (Subscribe flag); 0 = none kept. Market data: 100,000.
     std::uint32_t snapshotInstruments = 0;
 };
 
-/// The document's defaults for a domain: market data 1,000,000 / 800,000 /
-/// no checksums / no sequence / drop; signals 100,000 / 80,000 / checksums /
-/// no sequence / backpressure; execution 10,000 / 8,000 / checksums /
-/// sequence / backpressure / only the relay's user produces; system like signals.
+/// The document's defaults for a domain: the admission rules and overload
+/// policy of transport::DomainPolicy::defaults (market data: no checksums, no
+/// sequence, drop; signals and system: checksums, backpressure; execution:
+/// checksums, sequence, backpressure), and the relay's own: queues market
+/// data 1,000,000 / 800,000, signals and system 100,000 / 80,000, execution
+/// 10,000 / 8,000; on execution only the relay's user produces, and a journal.
 [[nodiscard]] RelayConfig defaultConfig(wire::Domain domain);
 
 /// "/tmp/alphapulse/<domain>.sock", or under $ALPHAPULSE_RUNTIME_DIR when set.

@@ -7,23 +7,15 @@
 #include <string_view>
 #include <vector>
 
+#include "alphapulse/transport/domain_policy.hpp"
+
 namespace alphapulse::relay {
 
-/// Why a frame did not reach a consumer, or a connection was closed.
-enum class DropReason : std::uint8_t {
-    OutOfDomain,     ///< message type of another domain (frame dropped, connection kept)
-    BadChecksum,     ///< checksum verification failed (frame dropped)
-    BadSequence,     ///< require_sequence: gap, duplicate or regression (frame dropped)
-    NotAllowed,      ///< sender may not produce on this relay (frame dropped)
-    QueueFull,       ///< Drop policy: a consumer's queue was full (dropped for that consumer only)
-    Desynchronised,  ///< bad magic / impossible payload_size: connection closed
-    SlowConsumer,    ///< Backpressure policy: consumer disconnected, it could not keep up
-    NoConsumer,      ///< lossless domain (backpressure): the frame reached no consumer (producer told)
-    MemoryLimit,     ///< Drop policy: max_total_queue_bytes reached (dropped for that consumer)
-    COUNT_
-};
-
-[[nodiscard]] std::string_view dropReasonName(DropReason reason) noexcept;
+/// Why a frame did not reach a consumer, or a connection was closed: the
+/// transports' vocabulary (domain_policy.hpp), so that a relay and every
+/// transport count drops alike.
+using transport::DropReason;
+using transport::dropReasonName;
 
 struct ClientStats {
     int fd = -1;
