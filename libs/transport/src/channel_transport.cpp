@@ -11,7 +11,9 @@
 #include <mutex>
 #include <vector>
 
+#include "alphapulse/transport/domain_policy.hpp"
 #include "alphapulse/wire/messages.hpp"
+#include "alphapulse/wire/subscribe.hpp"
 
 namespace alphapulse::transport {
 
@@ -28,11 +30,26 @@ struct ChannelTransport::Endpoint {
     std::vector<std::uint8_t> queue;  ///< whole frames back to back
     std::uint64_t frames = 0;
     std::bitset<256> subscription;
+    SequenceTracker sequences; ///< what it sent, per source (the hub's lock guards it)
 };
+
+namespace {
+
+DomainRules rulesOf(const ChannelHub::Options& options, const ChannelHub::Validation& validation) {
+    DomainRules rules;
+    rules.domain = options.domain;
+    rules.customTypes = validation.customTypes;
+    rules.validateChecksums = validation.validateChecksums;
+    rules.requireSequence = validation.requireSequence;
+    return rules;
+}
+
+} // namespace
 
 class ChannelHub::Impl {
 public:
-    Impl(Options opts, Validation checks) : options(std::move(opts)), validation(std::move(checks)) {}
+    Impl(Options opts, Validation checks)
+        : options(std::move(opts)), validation(std::move(checks)), policy(rulesOf(options, validation)) {}
 
     SendStatus send(ChannelTransport::Endpoint* sender, std::span<const std::uint8_t> bytes) {
         std::lock_guard lock(mutex);
@@ -61,14 +78,8 @@ public:
                 subscribe(sender, frame, size);
                 continue;
             }
-            if (wire::domainOf(type) != options.domain &&
-                std::find(validation.customTypes.begin(), validation.customTypes.end(), type) ==
-                    validation.customTypes.end()) {
-                ++counters.dropsOutOfDomain;
-                continue;
-            }
-            if (validation.validateChecksums && !wire::FrameView{frame, size}.checksumMatches()) {
-                ++counters.dropsBadChecksum;
+            if (const auto reason = policy.admit(wire::FrameView{frame, size}, sender->sequences)) {
+                count(*reason);
                 continue;
             }
             for (auto* endpoint : endpoints) {
@@ -90,17 +101,21 @@ public:
 
     void subscribe(ChannelTransport::Endpoint* sender, const std::uint8_t* frame, std::size_t size) {
         const auto view = wire::SubscribeView::parse(frame, size, true);
-        if (!view) return;
-        std::bitset<256> subscription;
-        const auto mask = view->message_types();
-        for (std::size_t t = 0; t < 256; ++t) {
-            if (((static_cast<unsigned>(mask[t / 8]) >> (t % 8)) & 1U) != 0) subscription.set(t);
+        if (view) sender->subscription = wire::subscribe::types(*view);
+    }
+
+    void count(DropReason reason) noexcept {
+        switch (reason) {
+        case DropReason::OutOfDomain: ++counters.dropsOutOfDomain; break;
+        case DropReason::BadChecksum: ++counters.dropsBadChecksum; break;
+        case DropReason::BadSequence: ++counters.dropsBadSequence; break;
+        default: break; // the policy's checks give no other reason
         }
-        sender->subscription = subscription;
     }
 
     Options options;
     Validation validation;
+    DomainPolicy policy; ///< options.domain and validation, compiled
     mutable std::mutex mutex; ///< guards endpoints, subscriptions and counters
     std::vector<ChannelTransport::Endpoint*> endpoints;
     Counters counters;

@@ -17,6 +17,7 @@
 
 #include "alphapulse/wire/frame.hpp"
 #include "alphapulse/wire/messages.hpp"
+#include "alphapulse/wire/subscribe.hpp"
 #include "shm_layout.hpp"
 #include "shm_process.hpp"
 
@@ -64,12 +65,8 @@ inline void fence(std::memory_order order) noexcept { std::atomic_thread_fence(o
 
 ShmTransport::Options ShmTransport::defaults(wire::Domain domain) {
     Options o;
-    o.domain = domain;
-    if (domain != wire::Domain::MarketData) {
-        o.validateChecksums = true;
-        o.backpressure = true;
-    }
-    if (domain == wire::Domain::Execution) o.requireSequence = true;
+    static_cast<DomainRules&>(o) = DomainPolicy::defaults(domain);
+    o.backpressure = DomainPolicy::losslessByDefault(domain);
     return o;
 }
 
@@ -77,7 +74,7 @@ std::string ShmTransport::defaultName(wire::Domain domain) {
     return "alphapulse-" + std::string(wire::domainName(domain));
 }
 
-ShmTransport::ShmTransport(Options options) : m_options(std::move(options)) {
+ShmTransport::ShmTransport(Options options) : m_options(std::move(options)), m_policy(m_options) {
     m_name = m_options.name.empty() ? defaultName(m_options.domain) : m_options.name;
     while (!m_name.empty() && m_name.front() == '/') m_name.erase(0, 1);
     m_ringBytes = roundRing(m_options.sizeBytes);
@@ -428,7 +425,7 @@ bool ShmTransport::claimSlot() {
     m_haveFrameIndex = true;
     m_reading = true;
     m_subscription.set();
-    m_haveSequence = false;
+    m_sequences.reset();
     m_blockedSince = 0;
     m_soloToken = 0;
     m_membarrier = registerMembarrier(); // every process on the ring takes part in the barriers (see trySolo)
@@ -600,10 +597,7 @@ void ShmTransport::applySubscribe(const std::uint8_t* frame, std::size_t size) {
     const auto view = wire::SubscribeView::parse(frame, size, true);
     if (!view) return;
     const auto mask = view->message_types();
-    std::bitset<256> subscription;
-    for (std::size_t t = 0; t < 256; ++t) {
-        if (((static_cast<unsigned>(mask[t / 8]) >> (t % 8)) & 1U) != 0) subscription.set(t);
-    }
+    const std::bitset<256> subscription = wire::subscribe::types(*view);
     const bool reading = subscription.any();
     m_subscription = subscription;
     std::memcpy(m_slotPtr->subscription, mask.data(), std::min<std::size_t>(mask.size(), 32));
@@ -630,58 +624,42 @@ SendStatus ShmTransport::send(std::span<const std::uint8_t> frames) {
              std::to_string(m_options.slowConsumerTimeoutMs) + " ms (slow consumer)");
         return SendStatus::Closed;
     }
-    // One whole frame and nothing to verify (market data): straight to the ring.
-    if (frames.size() >= wire::header::SIZE && !m_options.validateChecksums && !m_options.requireSequence) {
+    // One whole frame and nothing to verify but its type (market data): straight to the ring.
+    if (frames.size() >= wire::header::SIZE && !m_policy.validatesChecksums() && !m_policy.requiresSequence()) {
         const std::uint8_t* f = frames.data();
         const std::uint32_t payload = wire::loadLe<std::uint32_t>(f + wire::header::PAYLOAD_SIZE_OFFSET);
-        const std::uint8_t type = f[wire::header::MESSAGE_TYPE_OFFSET];
-        if (wire::header::SIZE + payload == frames.size() && payload <= m_options.maxPayload &&
+        if (wire::header::SIZE + payload == frames.size() && payload <= m_policy.maxPayload() &&
             wire::loadLe<std::uint32_t>(f + wire::header::MAGIC_OFFSET) == wire::header::MAGIC &&
-            wire::domainOf(type) == m_options.domain) {
+            m_policy.carries(f[wire::header::MESSAGE_TYPE_OFFSET])) {
             const SendStatus status = writeRecord(frames, frames.size(), 1, true);
             if (status == SendStatus::Ok) ++m_counters.framesSent;
             return status;
         }
     }
-    // Pass 1: the relay's checks, decided once per frame and remembered.
+    // Pass 1: the domain's checks, decided once per frame and remembered.
     m_accept.clear();
-    std::uint64_t keptBytes = 0, keptFrames = 0, outOfDomain = 0, badChecksum = 0, badSequence = 0, malformed = 0;
-    bool haveSequence = m_haveSequence;
-    std::uint64_t lastSequence = m_lastSequence;
+    m_sequenceUndo.clear();
+    std::array<std::uint64_t, static_cast<std::size_t>(DropReason::COUNT_)> rejected{};
+    std::uint64_t keptBytes = 0, keptFrames = 0, malformed = 0;
     bool subscribes = false;
-    for (std::size_t at = 0; at < frames.size();) {
-        const auto length = wire::frameLength(frames.data() + at, frames.size() - at, m_options.maxPayload);
-        if (!length) {
-            malformed += frames.size() - at;
-            m_reason = "send(): " + std::string(wire::errorName(length.error())) + " at byte " + std::to_string(at);
-            break;
-        }
-        const wire::FrameView frame{frames.data() + at, *length};
-        at += *length;
-        const std::uint8_t type = frame.messageType();
+    wire::FrameCursor cursor(frames, m_policy.maxPayload());
+    while (const auto next = cursor.next()) {
+        const wire::FrameView frame = *next;
         std::uint8_t decision = ACCEPT_KEEP;
-        if (type == static_cast<std::uint8_t>(wire::MessageType::Subscribe)) {
+        if (frame.messageType() == static_cast<std::uint8_t>(wire::MessageType::Subscribe)) {
             decision = ACCEPT_SUBSCRIBE;
             subscribes = true;
-        } else if (wire::domainOf(type) != m_options.domain &&
-                   std::find(m_options.customTypes.begin(), m_options.customTypes.end(), type) ==
-                       m_options.customTypes.end()) {
+        } else if (const auto reason = m_policy.check(frame, m_sequences)) {
             decision = ACCEPT_DROP;
-            ++outOfDomain;
-        } else if (m_options.validateChecksums && !frame.checksumMatches()) {
-            decision = ACCEPT_DROP;
-            ++badChecksum;
-        } else if (m_options.requireSequence) {
-            const std::uint64_t seq = frame.sequence();
-            if (haveSequence && seq != lastSequence + 1) {
-                decision = ACCEPT_DROP;
-                ++badSequence;
-                m_reason = "sequence must rise by one: expected " + std::to_string(lastSequence + 1) + ", got " +
-                           std::to_string(seq);
-            } else {
-                haveSequence = true;
-                lastSequence = seq;
+            ++rejected[static_cast<std::size_t>(*reason)];
+            if (*reason == DropReason::BadSequence) {
+                m_reason = "sequence must rise by one: expected " +
+                           std::to_string(m_sequences.last(frame.source()).value_or(0) + 1) + ", got " +
+                           std::to_string(frame.sequence());
             }
+        } else if (m_policy.requiresSequence()) {
+            m_sequenceUndo.emplace_back(frame.source(), m_sequences.last(frame.source()));
+            m_policy.accepted(frame, m_sequences);
         }
         if (decision == ACCEPT_KEEP) {
             keptBytes += frame.size();
@@ -689,34 +667,44 @@ SendStatus ShmTransport::send(std::span<const std::uint8_t> frames) {
         }
         m_accept.push_back(decision);
     }
+    if (cursor.error() != wire::WireError::Ok) {
+        malformed = frames.size() - cursor.offset();
+        m_reason = "send(): " + std::string(wire::errorName(cursor.error())) + " at byte " +
+                   std::to_string(cursor.offset());
+    }
 
     if (keptFrames > 0) {
         const SendStatus status = writeRecord(frames, keptBytes, keptFrames, keptFrames == m_accept.size());
-        if (status != SendStatus::Ok) return status;
+        if (status != SendStatus::Ok) {
+            // Not taken: the sources' sequences are what they were.
+            for (auto it = m_sequenceUndo.rbegin(); it != m_sequenceUndo.rend(); ++it) {
+                m_sequences.restore(it->first, it->second);
+            }
+            return status;
+        }
     }
-    // Taken: commit what pass 1 decided.
-    m_haveSequence = haveSequence;
-    m_lastSequence = lastSequence;
+    // Taken: count what pass 1 refused.
     m_counters.framesSent += keptFrames;
-    m_counters.dropsOutOfDomain += outOfDomain;
-    m_counters.dropsBadChecksum += badChecksum;
-    m_counters.dropsBadSequence += badSequence;
-    m_counters.dropsMalformed += malformed;
-    if (outOfDomain + badChecksum + badSequence + malformed != 0) countRejected(outOfDomain, badChecksum, badSequence, malformed);
+    countRejected(rejected, malformed);
     if (subscribes) {
-        std::size_t at = 0;
-        for (const std::uint8_t decision : m_accept) {
-            const std::size_t size =
-                wire::header::SIZE + wire::loadLe<std::uint32_t>(frames.data() + at + wire::header::PAYLOAD_SIZE_OFFSET);
-            if (decision == ACCEPT_SUBSCRIBE) applySubscribe(frames.data() + at, size);
-            at += size;
+        std::size_t index = 0;
+        for (wire::FrameCursor again(frames, m_policy.maxPayload()); const auto next = again.next(); ++index) {
+            if (m_accept[index] == ACCEPT_SUBSCRIBE) applySubscribe(next->data(), next->size());
         }
     }
     return SendStatus::Ok;
 }
 
-void ShmTransport::countRejected(std::uint64_t outOfDomain, std::uint64_t badChecksum, std::uint64_t badSequence,
+void ShmTransport::countRejected(const std::array<std::uint64_t, static_cast<std::size_t>(DropReason::COUNT_)>& frames,
                                  std::uint64_t malformedBytes) noexcept {
+    const std::uint64_t outOfDomain = frames[static_cast<std::size_t>(DropReason::OutOfDomain)];
+    const std::uint64_t badChecksum = frames[static_cast<std::size_t>(DropReason::BadChecksum)];
+    const std::uint64_t badSequence = frames[static_cast<std::size_t>(DropReason::BadSequence)];
+    if (outOfDomain + badChecksum + badSequence + malformedBytes == 0) return;
+    m_counters.dropsOutOfDomain += outOfDomain;
+    m_counters.dropsBadChecksum += badChecksum;
+    m_counters.dropsBadSequence += badSequence;
+    m_counters.dropsMalformed += malformedBytes;
     // In the segment too: a producer's refusals are the domain's counters
     // (`alphapulse stats` reads them), as a relay counts its drops.
     auto* h = m_header;

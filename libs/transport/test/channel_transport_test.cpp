@@ -129,3 +129,19 @@ TEST(ChannelTransport, ValidationDropsBadChecksums) {
     EXPECT_EQ(drain(consumer), std::vector<std::uint64_t>{2});
     EXPECT_EQ(hub->counters().dropsBadChecksum, 1u);
 }
+
+TEST(ChannelTransport, ValidationChecksSequencesPerSourceAndEndpoint) {
+    ChannelHub::Options options;
+    options.domain = wire::Domain::Execution;
+    ChannelHub::Validation validation;
+    validation.requireSequence = true;
+    auto hub = ChannelHub::create(options, validation);
+    ChannelTransport producer(hub), other(hub), consumer(hub);
+    ASSERT_TRUE(producer.connect() && other.connect() && consumer.connect());
+    for (const auto& [source, seq] : std::vector<std::pair<std::uint8_t, std::uint64_t>>{{1, 1}, {2, 5}, {1, 3}, {1, 2}}) {
+        ASSERT_EQ(producer.send(fixtures::orderFrame(source, seq)), SendStatus::Ok);
+    }
+    ASSERT_EQ(other.send(fixtures::orderFrame(1, 50)), SendStatus::Ok); // its own sources
+    EXPECT_EQ(drain(consumer), (std::vector<std::uint64_t>{1, 5, 2, 50}));
+    EXPECT_EQ(hub->counters().dropsBadSequence, 1u);
+}

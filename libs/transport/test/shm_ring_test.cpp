@@ -129,6 +129,22 @@ TEST(ShmRing, ExecutionValidatesChecksumsAndStrictSequence) {
     EXPECT_EQ(drain(b, 2), (std::vector<std::uint64_t>{1, 2}));
 }
 
+TEST(ShmRing, SequencesAreCheckedPerSourceOnAnEndpoint) {
+    const auto name = uniqueName("exec-sources");
+    ShmTransport a(execution(name)), b(execution(name)), c(execution(name));
+    ASSERT_TRUE(a.connect() && b.connect() && c.connect());
+    std::vector<std::uint8_t> batch;
+    for (const auto& [source, seq] : std::vector<std::pair<std::uint8_t, std::uint64_t>>{{1, 1}, {2, 7}, {1, 2}, {2, 9}}) {
+        fixtures::append(batch, fixtures::orderFrame(source, seq));
+    }
+    ASSERT_EQ(a.send(batch), SendStatus::Ok);
+    EXPECT_EQ(a.counters().dropsBadSequence, 1U) << "source 2's gap only";
+    // Another endpoint tracks its own: source 1 may start anywhere there.
+    ASSERT_EQ(c.send(fixtures::orderFrame(1, 100)), SendStatus::Ok);
+    EXPECT_EQ(c.counters().dropsBadSequence, 0U);
+    EXPECT_EQ(drain(b, 4), (std::vector<std::uint64_t>{1, 7, 2, 100}));
+}
+
 TEST(ShmRing, LappedReaderJumpsAheadAndCountsWhatItMissed) {
     const auto name = uniqueName("lap");
     ShmTransport w(marketData(name, 64 << 10)), r(marketData(name, 64 << 10));

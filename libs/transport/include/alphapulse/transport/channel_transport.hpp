@@ -22,12 +22,14 @@ public:
         std::uint64_t capacityFrames = 100'000; ///< per endpoint
         bool dropWhenFull = true;               ///< false: the sender gets WouldBlock instead
     };
-    /// What a hub checks besides the domain (the relay's validate_checksums
-    /// and custom_types). Separate from Options so that its brace-initialised
-    /// uses stay valid.
+    /// What a hub checks besides the domain (the relay's validate_checksums,
+    /// custom_types and require_sequence): with Options::domain, the hub's
+    /// DomainRules. Separate from Options so that its brace-initialised uses
+    /// stay valid.
     struct Validation {
         bool validateChecksums = false;        ///< drop frames whose checksum does not match
         std::vector<std::uint8_t> customTypes; ///< custom types (200-255) the hub also carries
+        bool requireSequence = false;          ///< each source's sequence must rise by one, per endpoint
     };
     struct Counters {
         std::uint64_t framesIn = 0;
@@ -35,6 +37,7 @@ public:
         std::uint64_t dropsQueueFull = 0;
         std::uint64_t dropsOutOfDomain = 0;
         std::uint64_t dropsBadChecksum = 0;
+        std::uint64_t dropsBadSequence = 0;
     };
 
     [[nodiscard]] static std::shared_ptr<ChannelHub> create(Options options);

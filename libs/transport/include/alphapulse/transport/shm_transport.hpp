@@ -4,8 +4,9 @@
 // process-isolated services on one machine. There is no relay process: each
 // endpoint applies the domain's policies itself.
 //
-//  - send() validates like the relay (domain and custom types, checksums
-//    and strict sequence where configured), then appends the accepted frames
+//  - send() validates like the relay (the domain's DomainPolicy: domain and
+//    custom types, checksums, and each source's sequence on this endpoint
+//    where configured), then appends the accepted frames
 //    as one record under a process-shared robust mutex (several producers;
 //    a producer that dies holding it leaves a half-written record that the
 //    next one turns into a skip record: never a torn frame, never a wedge).
@@ -32,12 +33,15 @@
 // Layout: docs/design/shared-memory.md.
 #include <sys/stat.h>
 
+#include <array>
 #include <bitset>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "alphapulse/transport/domain_policy.hpp"
 #include "alphapulse/transport/transport.hpp"
 #include "alphapulse/wire/header.hpp"
 #include "alphapulse/wire/message_type.hpp"
@@ -55,24 +59,22 @@ public:
         Spin,  ///< readers spin for the whole receive() timeout (lowest latency, a core each)
         Block, ///< spin spinUs, then sleep on the segment's futex
     };
-    struct Options {
-        wire::Domain domain = wire::Domain::MarketData;
+    /// The domain's admission rules (DomainRules: domain, customTypes,
+    /// validateChecksums, requireSequence, maxPayload, as RelayConfig has
+    /// them), and the ring's own settings.
+    struct Options : DomainRules {
         std::string name;                     ///< segment name under /dev/shm; "" = "alphapulse-<domain>"
         std::uint64_t sizeBytes = 64ull << 20; ///< ring bytes; rounded up to a power of two, at least 64 KiB
         Wait wait = Wait::Block;
         std::uint32_t spinUs = 50;            ///< Block: spin this long before sleeping
-        // The domain's policies (the relay's RelayConfig fields of the same names).
-        bool validateChecksums = false;
-        bool requireSequence = false;
         bool backpressure = false;                  ///< false: Drop (lapped readers see a gap)
         std::uint32_t slowConsumerTimeoutMs = 2000; ///< Backpressure: longest a reader may hold writers back
-        std::uint32_t maxPayload = wire::header::DEFAULT_MAX_PAYLOAD;
-        std::vector<std::uint8_t> customTypes;      ///< custom types (200-255) also carried
         std::uint32_t mode = 0660;                  ///< exact file mode of a segment this endpoint creates (umask ignored)
         bool prefault = true;                       ///< MAP_POPULATE: no page faults on the hot path
         std::string clientName;                     ///< shown in the segment's endpoint table (stats), up to 31 bytes
     };
-    /// The relay's defaults for `domain`: market data drops without checksums;
+    /// The relay's defaults for `domain` (DomainPolicy::defaults, backpressure
+    /// where the domain is lossless): market data drops without checksums;
     /// signals and system validate checksums with backpressure; execution also
     /// requires sequences.
     [[nodiscard]] static Options defaults(wire::Domain domain);
@@ -180,7 +182,9 @@ private:
     bool roomFor(std::uint64_t end);
     void advanceOverOwnRecords();
     void applySubscribe(const std::uint8_t* frame, std::size_t size);
-    void countRejected(std::uint64_t outOfDomain, std::uint64_t badChecksum, std::uint64_t badSequence,
+    /// Counts `frames` refused for `reason` (and `malformedBytes` of broken
+    /// framing) in this endpoint's counters and the segment's.
+    void countRejected(const std::array<std::uint64_t, static_cast<std::size_t>(DropReason::COUNT_)>& frames,
                        std::uint64_t malformedBytes) noexcept;
     int deliver(FrameHandler& handler, std::size_t bytes);
 
@@ -200,8 +204,10 @@ private:
     bool m_haveFrameIndex = false;
     std::bitset<256> m_subscription;
     bool m_reading = true;
-    bool m_haveSequence = false;
-    std::uint64_t m_lastSequence = 0;
+    DomainPolicy m_policy;               ///< m_options' admission rules, compiled
+    SequenceTracker m_sequences;         ///< each source's last sequence sent through this endpoint
+    /// Sources' sequences before the current send() (restored when it does not go through).
+    std::vector<std::pair<std::uint8_t, std::optional<std::uint64_t>>> m_sequenceUndo;
     std::vector<std::uint8_t> m_accept;  ///< per frame of the current send(): 0 dropped, 1 kept, 2 subscribe
     std::vector<std::uint8_t> m_scratch; ///< records copied out of the ring before delivery
     std::uint64_t m_blockedSince = 0;    ///< backpressure: when the slowest reader started holding us
