@@ -19,6 +19,7 @@
 #include "alphapulse/nats/frame_policy.hpp"
 #include "alphapulse/nats/subjects.hpp"
 #include "alphapulse/wire/messages.hpp"
+#include "alphapulse/wire/subscribe.hpp"
 #include "nkey.hpp"
 
 namespace alphapulse::nats {
@@ -242,7 +243,7 @@ void onPublishAck(jsCtx* js, natsMsg* msg, jsPubAck*, jsPubAckErr* error, void* 
 class NatsTransport::Impl {
 public:
     explicit Impl(NatsOptions opts)
-        : options(std::move(opts)), subjects(options.subjectPrefix, options.domain), policy(options),
+        : options(std::move(opts)), subjects(options.subjectPrefix, options.domain), policy(domainRules(options)),
           origin(randomOrigin(options.name)), desired(options.subscription) {
         shared.ring.resize(std::bit_ceil(options.receiveQueueFrames)); // a power of two: masks, not divisions
         shared.dropWhenFull = options.dropWhenFull;
@@ -282,11 +283,12 @@ public:
     void resendDue(bool all = false);
     int receive(transport::FrameHandler& handler, int timeoutMs);
     int deliver(transport::FrameHandler& handler);
-    void countVerdict(Verdict verdict) noexcept;
+    void countDrop(transport::DropReason why) noexcept;
 
     NatsOptions options;
     SubjectTable subjects;
-    FramePolicy policy;
+    transport::DomainPolicy policy;       ///< the domain's rules, both ways
+    transport::SequenceTracker sequences; ///< requireSequence: each source's last published on this connection
     std::string origin;
     Shared shared;
     natsConnection* conn = nullptr;
@@ -389,7 +391,7 @@ bool NatsTransport::Impl::connect() {
         }
         if (!ensureStream()) return false;
     }
-    policy.resetSequences();
+    sequences.reset();
     // The interest is on the server before connect() returns, as a relay
     // serves a client from its accept: a service that connects and then
     // waits for frames must not miss the first ones because it has not
@@ -598,13 +600,14 @@ void NatsTransport::Impl::teardown() noexcept {
     shared.freeQueued();
 }
 
-void NatsTransport::Impl::countVerdict(Verdict verdict) noexcept {
-    switch (verdict) {
-    case Verdict::Ok: break;
-    case Verdict::Malformed: ++counters.dropsMalformed; break;
-    case Verdict::OutOfDomain: ++counters.dropsOutOfDomain; break;
-    case Verdict::BadChecksum: ++counters.dropsBadChecksum; break;
-    case Verdict::BadSequence: ++counters.dropsBadSequence; break;
+void NatsTransport::Impl::countDrop(transport::DropReason why) noexcept {
+    using transport::DropReason;
+    switch (why) {
+    case DropReason::Desynchronised: ++counters.dropsMalformed; break;
+    case DropReason::OutOfDomain: ++counters.dropsOutOfDomain; break;
+    case DropReason::BadChecksum: ++counters.dropsBadChecksum; break;
+    case DropReason::BadSequence: ++counters.dropsBadSequence; break;
+    default: break; // the policy's checks give no other reason
     }
 }
 
@@ -718,18 +721,12 @@ transport::SendStatus NatsTransport::Impl::send(std::span<const std::uint8_t> fr
                 ++counters.dropsMalformed;
                 continue;
             }
-            const auto mask = view->message_types();
-            std::bitset<256> set;
-            for (std::size_t type = 0; type < 256; ++type) {
-                if (((static_cast<unsigned>(mask[type / 8]) >> (type % 8)) & 1U) != 0) set.set(type);
-            }
-            desired = set;
+            desired = wire::subscribe::types(*view);
             setupPending = true;
             continue;
         }
-        const Verdict verdict = policy.checkPublished(frame);
-        if (verdict != Verdict::Ok) {
-            countVerdict(verdict);
+        if (const auto dropped = policy.admit(frame, sequences)) {
+            countDrop(*dropped);
             continue;
         }
         if (!unsent.empty() || !publishOne(frame)) {
@@ -749,14 +746,14 @@ int NatsTransport::Impl::deliver(transport::FrameHandler& handler) {
     for (natsMsg* msg : batch) {
         const auto* data = reinterpret_cast<const std::uint8_t*>(natsMsg_GetData(msg));
         const auto size = static_cast<std::size_t>(natsMsg_GetDataLength(msg));
-        Verdict verdict = size < wire::header::SIZE ? Verdict::Malformed : policy.checkArrived(data, size);
+        const auto dropped = policy.checkMessage(data, size);
         bool own = false;
-        if (js != nullptr && verdict == Verdict::Ok) {
+        if (js != nullptr && !dropped) {
             const char* from = nullptr;
             own = natsMsgHeader_Get(msg, ORIGIN_HEADER, &from) == NATS_OK && from != nullptr && origin == from;
         }
-        if (verdict != Verdict::Ok) {
-            countVerdict(verdict);
+        if (dropped) {
+            countDrop(*dropped);
         } else if (own) {
             ++counters.ownFramesSkipped;
         } else if (accepted.test(data[wire::header::MESSAGE_TYPE_OFFSET])) {

@@ -8,8 +8,9 @@
 //  - subscriptions: the Subscribe frame RelayClient sends through send() is
 //    not published: it becomes NATS subscriptions (a wildcard for the whole
 //    domain, or one subject per type; none for a pure producer);
-//  - domain policies (frame_policy.hpp) on what is published and on what
-//    arrives; dropped frames are counted;
+//  - the domain's rules (transport::DomainPolicy, fields from frame_policy.hpp)
+//    on what is published (sequences per source, on this connection) and on
+//    what arrives; dropped frames are counted;
 //  - reconnection and fail-over across the servers listed are nats.c's: the
 //    transport stays connected() while nats.c reconnects, publishing into its
 //    reconnect buffer (WouldBlock when that is full).
