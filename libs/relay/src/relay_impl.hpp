@@ -1,6 +1,8 @@
 #pragma once
-// The relay's internals shared by its source files: relay.cpp (the loop,
-// fan-out, overload) and relay_recovery.cpp (journal, resume, snapshot).
+// The relay's internals shared by its source files: relay.cpp (the event
+// loop), relay_peers.cpp (accepting and authorising clients),
+// relay_admission.cpp (reading frames, the domain's rules), relay_fanout.cpp
+// (fan-out, overload) and relay_recovery.cpp (journal, resume, snapshot).
 // Not installed; nothing outside libs/relay includes it.
 #include <fcntl.h>
 #include <sys/epoll.h>
