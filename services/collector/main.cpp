@@ -209,10 +209,8 @@ int runCollector(const Options& options) {
             }
             if (service::stopRequested()) break;
             buffer.assign(item.frame.begin(), item.frame.end());
-            const std::uint8_t source = buffer[wire::header::SOURCE_OFFSET];
-            wire::storeLe<std::uint64_t>(buffer.data() + wire::header::SEQUENCE_OFFSET, ++sequence[source]);
-            wire::storeLe<std::uint64_t>(buffer.data() + wire::header::TIMESTAMP_OFFSET, service::nowNs());
-            wire::sealFrame(buffer.data(), buffer.size());
+            wire::FrameStamp stamp(buffer.data(), buffer.size());
+            stamp.sequence(++sequence[stamp.view().source()]).timestamp(service::nowNs()).seal();
             if (!service::publish(*marketData, buffer)) {
                 ++failed;
                 continue;

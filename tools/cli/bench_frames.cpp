@@ -69,10 +69,7 @@ FrameBatch::FrameBatch(std::size_t size, std::size_t count, std::uint8_t source)
 std::span<const std::uint8_t> FrameBatch::stamp(std::uint64_t firstSequence, std::size_t count,
                                                 std::uint64_t nowNs) noexcept {
     for (std::size_t i = 0; i < count; ++i) {
-        std::uint8_t* f = m_bytes.data() + i * m_size;
-        wire::storeLe<std::uint64_t>(f + wire::header::SEQUENCE_OFFSET, firstSequence + i);
-        wire::storeLe<std::uint64_t>(f + wire::header::TIMESTAMP_OFFSET, nowNs);
-        wire::storeLe<std::uint32_t>(f + wire::header::CHECKSUM_OFFSET, wire::frameChecksum(f, m_size));
+        wire::FrameStamp(m_bytes.data() + i * m_size, m_size).sequence(firstSequence + i).timestamp(nowNs).seal();
     }
     return {m_bytes.data(), count * m_size};
 }

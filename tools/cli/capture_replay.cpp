@@ -38,10 +38,10 @@ public:
     explicit Restamper(std::uint64_t first) { m_next.fill(first); }
     /// Sequence, optionally timestamp, then the checksum (it covers both).
     void apply(std::uint8_t* frame, std::size_t size, std::optional<std::uint64_t> timestampNs) {
-        const std::uint8_t source = frame[wire::header::SOURCE_OFFSET];
-        wire::storeLe<std::uint64_t>(frame + wire::header::SEQUENCE_OFFSET, m_next[source]++);
-        if (timestampNs) wire::storeLe<std::uint64_t>(frame + wire::header::TIMESTAMP_OFFSET, *timestampNs);
-        wire::storeLe<std::uint32_t>(frame + wire::header::CHECKSUM_OFFSET, wire::frameChecksum(frame, size));
+        wire::FrameStamp stamp(frame, size);
+        stamp.sequence(m_next[stamp.view().source()]++);
+        if (timestampNs) stamp.timestamp(*timestampNs);
+        stamp.seal();
     }
 
 private:
