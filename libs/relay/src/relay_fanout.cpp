@@ -27,22 +27,20 @@ void Relay::Impl::fanOut(Client& sender, const std::uint8_t* data, std::size_t b
             continue;
         }
         // Subscribed consumer: the sub-runs of types it asked for.
-        const std::uint8_t* p = data;
         const std::uint8_t* end = data + bytes;
         const std::uint8_t* subStart = nullptr;
         std::uint64_t subFrames = 0;
-        while (p < end) {
-            const std::size_t size = wire::header::SIZE + wire::loadLe<std::uint32_t>(p + wire::header::PAYLOAD_SIZE_OFFSET);
-            const bool wanted = consumer->subscription.test(p[wire::header::MESSAGE_TYPE_OFFSET]);
+        wire::FrameCursor cursor({data, bytes}, m_policy.maxPayload()); // frames admitted: whole, within the bound
+        while (const auto frame = cursor.next()) {
+            const bool wanted = consumer->subscription.test(frame->messageType());
             if (wanted) {
-                if (subStart == nullptr) subStart = p;
+                if (subStart == nullptr) subStart = frame->data();
                 ++subFrames;
             } else if (subStart != nullptr) {
-                enqueue(*consumer, subStart, static_cast<std::size_t>(p - subStart), subFrames);
+                enqueue(*consumer, subStart, static_cast<std::size_t>(frame->data() - subStart), subFrames);
                 subStart = nullptr;
                 subFrames = 0;
             }
-            p += size;
         }
         if (subStart != nullptr) enqueue(*consumer, subStart, static_cast<std::size_t>(end - subStart), subFrames);
     }
@@ -71,17 +69,14 @@ void Relay::Impl::enqueue(Client& consumer, const std::uint8_t* data, std::size_
         // Take the frames that still fit, one by one; shed the rest, counted
         // by why: the consumer's own bound, or the relay's memory budget.
         std::uint64_t shed[2] = {0, 0}; // queue_full, memory_limit
-        const std::uint8_t* p = data;
-        const std::uint8_t* end = data + bytes;
-        while (p < end) {
-            const std::size_t size = wire::header::SIZE + wire::loadLe<std::uint32_t>(p + wire::header::PAYLOAD_SIZE_OFFSET);
-            const bool fits = !consumer.dropping && out.fits(1, size);
-            if (consumer.dropping || !fits || !out.push(p, size, 1)) {
+        wire::FrameCursor cursor({data, bytes}, m_policy.maxPayload());
+        while (const auto frame = cursor.next()) {
+            const bool fits = !consumer.dropping && out.fits(1, frame->size());
+            if (consumer.dropping || !fits || !out.push(frame->data(), frame->size(), 1)) {
                 if (!consumer.dropping) consumer.droppingForMemory = fits; // why shedding started
                 consumer.dropping = true;
                 ++shed[consumer.droppingForMemory ? 1 : 0];
             }
-            p += size;
         }
         consumer.stats.dropped += shed[0] + shed[1];
         m_stats.drops[static_cast<std::size_t>(DropReason::QueueFull)] += shed[0];

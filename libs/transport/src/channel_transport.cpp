@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <bitset>
+#include <limits>
 #include <map>
 #include <stdexcept>
 #include <mutex>
@@ -35,6 +36,9 @@ struct ChannelTransport::Endpoint {
 
 namespace {
 
+/// A hub takes whole frames of any size (Validation has no payload bound).
+constexpr std::uint32_t ANY_PAYLOAD = std::numeric_limits<std::uint32_t>::max();
+
 DomainRules rulesOf(const ChannelHub::Options& options, const ChannelHub::Validation& validation) {
     DomainRules rules;
     rules.domain = options.domain;
@@ -56,9 +60,7 @@ public:
         // All or none: with backpressure, refuse the whole batch if any
         // receiver lacks room for its share.
         std::uint64_t frameCount = 0;
-        for (std::size_t at = 0; at + wire::header::SIZE <= bytes.size(); ++frameCount) {
-            at += wire::header::SIZE + wire::loadLe<std::uint32_t>(bytes.data() + at + wire::header::PAYLOAD_SIZE_OFFSET);
-        }
+        for (wire::FrameCursor counting(bytes, ANY_PAYLOAD); counting.next();) ++frameCount;
         if (!options.dropWhenFull) {
             for (auto* endpoint : endpoints) {
                 if (endpoint == sender) continue;
@@ -66,19 +68,18 @@ public:
                 if (endpoint->frames + frameCount > options.capacityFrames) return SendStatus::WouldBlock;
             }
         }
-        for (std::size_t at = 0; at + wire::header::SIZE <= bytes.size();) {
-            const std::uint8_t* frame = bytes.data() + at;
-            const std::size_t size =
-                wire::header::SIZE + wire::loadLe<std::uint32_t>(frame + wire::header::PAYLOAD_SIZE_OFFSET);
-            if (size > bytes.size() - at) break; // a partial frame: the caller broke send()'s precondition
-            at += size;
+        // Stops at a partial frame or broken framing: the caller broke send()'s precondition.
+        wire::FrameCursor cursor(bytes, ANY_PAYLOAD);
+        while (const auto next = cursor.next()) {
+            const std::uint8_t* frame = next->data();
+            const std::size_t size = next->size();
             ++counters.framesIn;
             const std::uint8_t type = frame[wire::header::MESSAGE_TYPE_OFFSET];
             if (type == static_cast<std::uint8_t>(wire::MessageType::Subscribe)) {
                 subscribe(sender, frame, size);
                 continue;
             }
-            if (const auto reason = policy.admit(wire::FrameView{frame, size}, sender->sequences)) {
+            if (const auto reason = policy.admit(*next, sender->sequences)) {
                 count(*reason);
                 continue;
             }
@@ -198,12 +199,8 @@ int ChannelTransport::receive(FrameHandler handler, int timeoutMs) {
         m_endpoint->frames = 0;
     }
     int delivered = 0;
-    for (std::size_t at = 0; at < m_scratch.size();) {
-        const wire::FrameView frame{m_scratch.data() + at,
-                                    wire::header::SIZE + wire::loadLe<std::uint32_t>(m_scratch.data() + at +
-                                                                                     wire::header::PAYLOAD_SIZE_OFFSET)};
-        at += frame.size();
-        handler(frame);
+    for (wire::FrameCursor cursor(m_scratch, ANY_PAYLOAD); const auto frame = cursor.next();) {
+        handler(*frame);
         ++delivered;
     }
     return delivered;

@@ -165,17 +165,17 @@ int ShmTransport::deliver(FrameHandler& handler, std::size_t bytes) {
         RecordHeader header{};
         std::memcpy(&header, m_scratch.data() + at, sizeof header);
         if (header.kind == KIND_FRAMES && header.writer != static_cast<std::uint16_t>(m_slot)) {
-            const std::uint8_t* frame = m_scratch.data() + at + RECORD_HEADER;
-            const std::uint8_t* end = m_scratch.data() + at + header.size;
-            for (std::uint32_t k = 0; k < header.frames && end - frame >= static_cast<std::ptrdiff_t>(wire::header::SIZE); ++k) {
-                const std::size_t size =
-                    wire::header::SIZE + wire::loadLe<std::uint32_t>(frame + wire::header::PAYLOAD_SIZE_OFFSET);
-                if (size > static_cast<std::size_t>(end - frame)) break;
-                if (m_subscription.test(frame[wire::header::MESSAGE_TYPE_OFFSET])) {
-                    handler(wire::FrameView{frame, size});
+            // Any payload size: the writer's options bounded it (endpoints need not agree on maxPayload).
+            const std::size_t frameBytes = std::max<std::size_t>(header.size, RECORD_HEADER) - RECORD_HEADER;
+            wire::FrameCursor cursor({m_scratch.data() + at + RECORD_HEADER, frameBytes},
+                                     std::numeric_limits<std::uint32_t>::max());
+            for (std::uint32_t k = 0; k < header.frames; ++k) {
+                const auto frame = cursor.next();
+                if (!frame) break;
+                if (m_subscription.test(frame->messageType())) {
+                    handler(*frame);
                     ++delivered;
                 }
-                frame += size;
             }
         }
         at += header.size;

@@ -275,16 +275,13 @@ SendStatus ShmTransport::writeRecord(std::span<const std::uint8_t> frames, std::
     if (allKept) {
         std::memcpy(out, frames.data(), keptBytes); // every frame kept: one copy
     } else {
-        std::size_t at = 0;
+        wire::FrameCursor cursor(frames, m_policy.maxPayload()); // as send() walked them: one decision each
         for (const std::uint8_t decision : m_accept) {
-            const std::size_t size =
-                wire::header::SIZE +
-                wire::loadLe<std::uint32_t>(frames.data() + at + wire::header::PAYLOAD_SIZE_OFFSET);
+            const auto frame = cursor.next();
             if (decision == ACCEPT_KEEP) {
-                std::memcpy(out, frames.data() + at, size);
-                out += size;
+                std::memcpy(out, frame->data(), frame->size());
+                out += frame->size();
             }
-            at += size;
         }
     }
     h->framesWritten += keptFrames;
