@@ -37,19 +37,13 @@ struct CacheCommandOptions {
     std::size_t maxObjects = schema::CacheOptions{}.maxObjects;
 };
 
-bool writeLine(const nlohmann::ordered_json& json) {
-    std::string line = codec::toLine(json);
-    line.push_back('\n');
-    return std::fwrite(line.data(), 1, line.size(), stdout) == line.size() && std::fflush(stdout) == 0;
-}
-
 void reportError(std::string_view reason, std::string_view message, std::size_t offset, std::size_t frameIndex) {
     codec::Json report = codec::Json::object();
     report["error"] = reason;
     report["message"] = message;
     report["offset"] = offset;
     report["frame"] = frameIndex;
-    std::fputs((codec::toLine(report) + "\n").c_str(), stderr);
+    codec::writeLine(report, stderr);
 }
 
 int runCache(const CacheCommandOptions& options) {
@@ -98,14 +92,14 @@ int runCache(const CacheCommandOptions& options) {
         }
         if ((r.outcome == schema::ProcessOutcome::ObjectAdded || r.outcome == schema::ProcessOutcome::ObjectUpdated) &&
             r.object != nullptr) {
-            if (!writeLine(schema::objectToJson(*r.object))) return 1; // the reader went away
+            if (!codec::writeLine(schema::objectToJson(*r.object), stdout)) return 1; // the reader went away
             ++produced;
         }
         input.consume(r.frameLength);
     }
     const auto& collisions = cache.objects().collisions();
     for (std::size_t i = collisionsBefore; i < collisions.size(); ++i) {
-        if (!writeLine(schema::collisionToJson(collisions[i]))) return 1;
+        if (!codec::writeLine(schema::collisionToJson(collisions[i]), stdout)) return 1;
     }
     if (!options.save.empty()) {
         if (const auto err = cache.objects().save(options.save)) {
@@ -120,7 +114,7 @@ int runCache(const CacheCommandOptions& options) {
     summary["objects_cached"] = stats.objects;
     summary["collisions"] = collisions.size() - collisionsBefore;
     summary["refused"] = stats.refused;
-    std::fputs((codec::toLine(summary) + "\n").c_str(), stderr);
+    codec::writeLine(summary, stderr);
     return status;
 }
 

@@ -42,14 +42,7 @@ void reportError(WireError error, std::size_t offset, std::size_t frameIndex) {
     report["message"] = wire::errorMessage(error);
     report["offset"] = offset;
     report["frame"] = frameIndex;
-    const std::string line = codec::toLine(report) + "\n";
-    std::fputs(line.c_str(), stderr);
-}
-
-bool writeLine(const codec::Json& json) {
-    std::string line = codec::toLine(json);
-    line.push_back('\n');
-    return std::fwrite(line.data(), 1, line.size(), stdout) == line.size() && std::fflush(stdout) == 0;
+    codec::writeLine(report, stderr);
 }
 
 /// The magic as far as the bytes go: false when what is there already differs.
@@ -121,7 +114,7 @@ int runDecode(const DecodeCommandOptions& options) {
         }
         const auto result = decoder.decode(input.data(), *length, input.offset());
         if (result.ok()) {
-            if (!writeLine(result.json)) return 1; // the reader went away
+            if (!codec::writeLine(result.json, stdout)) return 1; // the reader went away
             if (input.data()[wire::header::MESSAGE_TYPE_OFFSET] ==
                 static_cast<std::uint8_t>(wire::MessageType::SchemaDefinition)) {
                 // A published schema: later frames of its type decode by it. One the

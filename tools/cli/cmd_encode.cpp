@@ -37,8 +37,7 @@ void reportError(std::string_view reason, const std::string& message, std::size_
     report["message"] = message;
     report["line"] = line;
     report["field"] = field;
-    const std::string text = codec::toLine(report) + "\n";
-    std::fputs(text.c_str(), stderr);
+    codec::writeLine(report, stderr);
 }
 
 bool isBlank(std::string_view line) {

@@ -9,8 +9,6 @@
 namespace alphapulse::dashboard {
 namespace {
 
-constexpr std::uint64_t NS_PER_S = 1'000'000'000;
-
 std::size_t domainIndex(wire::Domain domain) noexcept {
     const auto i = static_cast<std::size_t>(domain);
     return i < Aggregator::DOMAINS ? i : 0;

@@ -11,8 +11,6 @@
 namespace alphapulse::dashboard {
 namespace {
 
-constexpr std::uint64_t NS_PER_S = 1'000'000'000;
-
 std::string domainKey(std::size_t index) { return std::string(wire::domainName(static_cast<wire::Domain>(index))); }
 
 double price(std::int64_t fixed) noexcept {

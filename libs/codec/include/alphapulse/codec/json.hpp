@@ -5,6 +5,7 @@
 // output follow docs/design/json-lines.md (header first, then fields in
 // wire order) and keeps it stable for people who diff it.
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <string>
 
@@ -32,5 +33,10 @@ using LayoutResolver = std::function<const wire::MessageLayout*(std::uint8_t typ
 /// One line of JSON Lines (no newline): invalid UTF-8 cannot occur in a
 /// validated frame, but is replaced rather than thrown on if it ever does.
 [[nodiscard]] std::string toLine(const Json& json);
+
+/// Writes `json` as one line of JSON Lines to `out` and flushes it (a line
+/// at a time, so a reader of the pipe sees each as it comes). False when
+/// the write fails: the reader went away.
+bool writeLine(const Json& json, std::FILE* out);
 
 } // namespace alphapulse::codec

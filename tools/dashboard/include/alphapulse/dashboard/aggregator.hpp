@@ -71,6 +71,7 @@ public:
 private:
     static constexpr std::size_t SLOTS = 128;         ///< per-second ring, > any window asked for
     static constexpr std::size_t MAX_EVENT_BYTES = 512; ///< larger frames keep their header only
+    static constexpr std::uint64_t NS_PER_S = 1'000'000'000; ///< the ring's slots are seconds
 
     struct Second {
         std::uint64_t second = 0; ///< epoch second this slot holds
