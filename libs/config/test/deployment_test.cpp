@@ -486,6 +486,37 @@ alphapulse:
     EXPECT_EQ(others, 0);
 }
 
+TEST(DeploymentTransport, AnExecutionChannelChecksEachSourcesSequenceAsTheRelayDoes) {
+    // require_sequence (on for execution) holds on every transport: here a
+    // hub in one process, per source on the publishing endpoint.
+    const auto d = config::parseDeployment("alphapulse:\n  execution: { transport: channel, name: exec-seq-test }\n");
+    client::ClientOptions producerOptions;
+    producerOptions.name = "execution_sim";
+    producerOptions.subscription = std::bitset<256>{};
+    auto producer = config::makeClient(d, Domain::Execution, producerOptions);
+    client::ClientOptions consumerOptions;
+    consumerOptions.name = "risk";
+    auto consumer = config::makeClient(d, Domain::Execution, consumerOptions);
+
+    auto fill = [](std::uint8_t source, std::uint64_t seq) {
+        std::vector<std::uint8_t> f(wire::FillLayout::SIZE);
+        auto b = *wire::FillBuilder::into(f.data(), f.size());
+        b.source(source).sequence(seq).timestamp(seq);
+        b.finish();
+        return f;
+    };
+    for (const auto& [source, seq] : {std::pair{1, 1}, {1, 2}, {1, 4}, {2, 7}, {2, 8}}) {
+        static_cast<void>(producer->publish(fill(static_cast<std::uint8_t>(source), static_cast<std::uint64_t>(seq))));
+    }
+    std::vector<std::pair<unsigned, std::uint64_t>> got;
+    auto handler = [&](const wire::FrameView& f) { got.emplace_back(f.source(), f.sequence()); };
+    for (int i = 0; i < 20 && got.size() < 4; ++i) consumer->poll(handler, 20);
+    consumer->poll(handler, 20);
+    // 1:4 skips 3 and is dropped; source 2 starts its own count.
+    const std::vector<std::pair<unsigned, std::uint64_t>> want{{1, 1}, {1, 2}, {2, 7}, {2, 8}};
+    EXPECT_EQ(got, want);
+}
+
 TEST(DeploymentTransport, UnixAndTcpTransportsDescribeTheirAddress) {
     const auto d = config::parseDeployment(R"(
 alphapulse:

@@ -37,6 +37,7 @@ std::unique_ptr<transport::Transport> make(const DomainSettings& d, std::string_
     transport::ChannelHub::Validation validation;
     validation.validateChecksums = d.relay.validateChecksums;
     validation.customTypes = d.relay.customTypes;
+    validation.requireSequence = d.relay.requireSequence; // per source on each endpoint, as every transport (relay.md)
     try {
         return std::make_unique<transport::ChannelTransport>(transport::ChannelHub::named(options, validation));
     } catch (const std::invalid_argument& e) {
