@@ -5,10 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 
@@ -116,10 +118,10 @@ struct Machine {
     }
     [[nodiscard]] std::string socket(const std::string& domain) const { return (dir / (domain + ".sock")).string(); }
     [[nodiscard]] std::string config(const std::string& name) const { return (dir / (name + ".yaml")).string(); }
-    std::unique_ptr<client::RelayClient> client(const std::string& domain, std::optional<std::bitset<256>> subscription) const {
+    std::unique_ptr<client::BusClient> client(const std::string& domain, std::optional<std::bitset<256>> subscription) const {
         client::ClientOptions options;
         options.subscription = std::move(subscription);
-        return std::make_unique<client::RelayClient>(
+        return std::make_unique<client::BusClient>(
             std::make_unique<transport::UnixSocketTransport>(transport::UnixSocketTransport::Options{socket(domain)}), options);
     }
 
@@ -258,20 +260,25 @@ TEST(NatsBridge, ASecondBridgeOnTheSameRelaysCannotLoop) {
         if (seq % 100 == 0) bMdConsumer->poll(bMd, 0);
     }
     aMdProducer->flush();
-    for (int i = 0; i < 300; ++i) {
-        bMdConsumer->poll(bMd, 5);
-        aMdConsumer->poll(aMd, 0);
-    }
+    // Wait for what is in flight (by time, not by a number of polls: a
+    // loaded machine delays the bridges), then for as long again that
+    // nothing more arrives.
+    auto pollBothFor = [&](std::chrono::milliseconds span, const std::function<bool()>& done) {
+        const auto end = std::chrono::steady_clock::now() + span;
+        while (std::chrono::steady_clock::now() < end && !done()) {
+            bMdConsumer->poll(bMd, 5);
+            aMdConsumer->poll(aMd, 0);
+        }
+    };
+    pollBothFor(std::chrono::seconds(15), [&] { return bMd.count(1) >= N && aMd.count(1) >= N; });
+    pollBothFor(std::chrono::milliseconds(500), [] { return false; });
     // Each frame reaches NATS once per bridge on A, and B once: B's bridge
     // drops the second copy. Nothing circulates: the counts are final.
     EXPECT_EQ(bMd.count(1), N);
     const auto aLocal = aMd.count(1);
     EXPECT_GE(aLocal, N);
     EXPECT_LE(aLocal, 2 * N) << "a frame enters A again at most once (the race between A's two bridges)";
-    for (int i = 0; i < 100; ++i) {
-        bMdConsumer->poll(bMd, 5);
-        aMdConsumer->poll(aMd, 0);
-    }
+    pollBothFor(std::chrono::milliseconds(500), [] { return false; });
     EXPECT_EQ(bMd.count(1), N);
     EXPECT_EQ(aMd.count(1), aLocal);
     bridgeA1->stop();

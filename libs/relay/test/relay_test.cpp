@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/client/bus_client.hpp"
 #include "alphapulse/relay/relay.hpp"
 #include "alphapulse/transport/tcp_transport.hpp"
 #include "alphapulse/transport/unix_socket.hpp"
@@ -52,13 +52,13 @@ private:
     std::thread m_thread;
 };
 
-std::unique_ptr<client::RelayClient> connectTo(const RunningRelay& relay, client::ClientOptions options = {}) {
+std::unique_ptr<client::BusClient> connectTo(const RunningRelay& relay, client::ClientOptions options = {}) {
     // Small buffers: what is in flight stays well below the relay's queue
     // bounds even when this thread is preempted (the tests count drops).
     UnixSocketTransport::Options transportOptions{relay.path()};
     transportOptions.sendBufferBytes = 256 << 10;
     transportOptions.socketBufferBytes = 256 << 10;
-    auto c = std::make_unique<client::RelayClient>(std::make_unique<UnixSocketTransport>(transportOptions),
+    auto c = std::make_unique<client::BusClient>(std::make_unique<UnixSocketTransport>(transportOptions),
                                                    std::move(options));
     EXPECT_TRUE(c->connected()) << c->transport().reason();
     return c;
@@ -71,7 +71,7 @@ client::ClientOptions producerOnly() {
 }
 
 /// Receives until `count` frames arrived or `timeoutMs` passed.
-std::vector<std::vector<std::uint8_t>> receive(client::RelayClient& c, std::size_t count, int timeoutMs = 3000) {
+std::vector<std::vector<std::uint8_t>> receive(client::BusClient& c, std::size_t count, int timeoutMs = 3000) {
     std::vector<std::vector<std::uint8_t>> got;
     auto handler = [&](const wire::FrameView& f) { got.emplace_back(f.data(), f.data() + f.size()); };
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
@@ -267,15 +267,26 @@ TEST(Relay, ExecutionDisconnectsAConsumerThatCannotKeepUpAndLosesNothingElse) {
         EXPECT_EQ(f.sequence(), expected++);
         ++got;
     };
-    for (std::uint64_t i = 1; i <= TOTAL; ++i) {
-        ASSERT_TRUE(producer->publishBlocking(fixtures::orderFrame(60, i), std::chrono::seconds(10)));
-        engine->poll(handler, 0);
+    // The engine reads on its own thread, as an engine does: polled between
+    // the producer's publishes, it would not be read while publishBlocking()
+    // waits for the paused relay, and could be taken for a slow consumer too.
+    std::atomic<bool> engineDone{false};
+    std::thread engineThread([&] {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        while (got < TOTAL && std::chrono::steady_clock::now() < deadline) engine->poll(handler, 20);
+        engineDone = true;
+    });
+    std::uint64_t accepted = 0;
+    while (accepted < TOTAL &&
+           producer->publishBlocking(fixtures::orderFrame(60, accepted + 1), std::chrono::seconds(10))) {
+        ++accepted;
     }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (got < TOTAL && std::chrono::steady_clock::now() < deadline) {
+    EXPECT_EQ(accepted, TOTAL) << "publishBlocking gave up";
+    while (!engineDone) {
         producer->flush();
-        engine->poll(handler, 20);
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
+    engineThread.join();
     EXPECT_EQ(got, TOTAL) << "every order reached the engine, in order; relay: " << relay.stats().toJson();
     EXPECT_EQ(relay.drops(DropReason::SlowConsumer), 1u);
     EXPECT_EQ(relay.drops(DropReason::QueueFull), 0u);
@@ -335,12 +346,12 @@ std::uint16_t freeTcpPort() {
     return ntohs(addr.sin_port);
 }
 
-std::unique_ptr<client::RelayClient> connectTcp(std::uint16_t port, client::ClientOptions options = {}) {
+std::unique_ptr<client::BusClient> connectTcp(std::uint16_t port, client::ClientOptions options = {}) {
     transport::TcpTransport::Options o;
     o.port = port;
     o.sendBufferBytes = 256 << 10;
     o.socketBufferBytes = 256 << 10;
-    return std::make_unique<client::RelayClient>(std::make_unique<transport::TcpTransport>(o), std::move(options));
+    return std::make_unique<client::BusClient>(std::make_unique<transport::TcpTransport>(o), std::move(options));
 }
 
 } // namespace
