@@ -5,7 +5,7 @@
 //   recovery_bench [--frames N] [--runs R]
 //
 // One process: the relay on a thread (its own epoll loop, as in `alphapulse
-// relay`), a producer and a consumer as RelayClients over its Unix socket,
+// relay`), a producer and a consumer as BusClients over its Unix socket,
 // 96-byte OrderRequests in batches of 100. Prints one JSON line per case:
 //   throughput   journal off / on / on with fsync: frames/s from the first
 //                publish to the last frame received, after a warm-up that
@@ -25,7 +25,7 @@
 #include <thread>
 #include <vector>
 
-#include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/client/bus_client.hpp"
 #include "alphapulse/relay/relay.hpp"
 #include "alphapulse/transport/unix_socket_transport.hpp"
 #include "alphapulse/wire/messages.hpp"
@@ -59,10 +59,10 @@ struct RunningRelay {
     std::thread thread;
 };
 
-std::unique_ptr<client::RelayClient> connect(const std::string& path, std::optional<std::bitset<256>> types) {
+std::unique_ptr<client::BusClient> connect(const std::string& path, std::optional<std::bitset<256>> types) {
     client::ClientOptions options;
     options.subscription = types;
-    auto c = std::make_unique<client::RelayClient>(
+    auto c = std::make_unique<client::BusClient>(
         std::make_unique<transport::UnixSocketTransport>(transport::UnixSocketTransport::Options{path}), options);
     for (int i = 0; i < 1000 && !c->connected(); ++i) {
         c->flush();

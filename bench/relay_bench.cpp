@@ -4,9 +4,9 @@
 // processes (fork, no exec; the parent only orchestrates and reports).
 // All traffic is 64-byte Trade frames.
 //
-//   relay  producer (RelayClient, BATCH frames per publish) -> relay::Relay with
+//   relay  producer (BusClient, BATCH frames per publish) -> relay::Relay with
 //          the market_data defaults (what `alphapulse relay market_data` runs)
-//          -> 1 or 4 consumers (RelayClient::poll)
+//          -> 1 or 4 consumers (BusClient::poll)
 //   zmq    one ZeroMQ ipc PUB (an XPUB, only to learn when the subscribers have
 //          joined) -> 1 or 4 SUBs, one ZeroMQ message per frame (its normal use)
 //   unix   producer -> consumer over a Unix stream socketpair, no relay: the floor
@@ -58,7 +58,7 @@
 #include <string>
 #include <vector>
 
-#include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/client/bus_client.hpp"
 #include "alphapulse/relay/relay.hpp"
 #include "alphapulse/transport/frame_reader.hpp"
 #include "alphapulse/transport/tcp_transport.hpp"
@@ -307,7 +307,7 @@ std::uint16_t freePort() {
     ::_exit(0);
 }
 
-std::unique_ptr<client::RelayClient> connectClient(const Settings& s, const std::string& path, bool producer,
+std::unique_ptr<client::BusClient> connectClient(const Settings& s, const std::string& path, bool producer,
                                                    const Link& link) {
     std::unique_ptr<transport::Transport> t;
     if (link.tcpPort != 0) {
@@ -326,7 +326,7 @@ std::unique_ptr<client::RelayClient> connectClient(const Settings& s, const std:
     client::ClientOptions co;
     co.name = producer ? "bench-producer" : "bench-consumer";
     if (producer) co.subscription = std::bitset<256>{}; // a pure producer: the relay queues nothing for it
-    auto c = std::make_unique<client::RelayClient>(std::move(t), co);
+    auto c = std::make_unique<client::BusClient>(std::move(t), co);
     if (!c->connected()) die("connect to relay");
     return c;
 }

@@ -11,7 +11,7 @@
 //   shm    ShmTransport: one send() per frame -> one receive(…, 0) loop
 //          (throughput: the ring in backpressure mode, lossless like spsc;
 //          latency: the market_data drop policy)
-//   relay  RelayClient -> `alphapulse relay market_data --socket …` -> RelayClient
+//   relay  BusClient -> `alphapulse relay market_data --socket …` -> BusClient
 //          (throughput: 256 frames per publish, as bench/relay_bench does)
 //   tcp    the same relay listening on TCP loopback (`--config` with transport: tcp), TcpTransport clients
 //
@@ -42,7 +42,7 @@
 #include <thread>
 #include <vector>
 
-#include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/client/bus_client.hpp"
 #include "alphapulse/transport/shm_transport.hpp"
 #include "alphapulse/transport/tcp_socket.hpp"
 #include "alphapulse/transport/tcp_transport.hpp"
@@ -296,7 +296,7 @@ pid_t startRelay(const Settings& s, const RelayEndpoint& at) {
     return pid;
 }
 
-std::unique_ptr<client::RelayClient> relayClient(const RelayEndpoint& at, bool producer) {
+std::unique_ptr<client::BusClient> relayClient(const RelayEndpoint& at, bool producer) {
     client::ClientOptions co;
     if (producer) co.subscription = std::bitset<256>{};
     std::unique_ptr<transport::Transport> t;
@@ -310,7 +310,7 @@ std::unique_ptr<client::RelayClient> relayClient(const RelayEndpoint& at, bool p
         o.path = at.path;
         t = std::make_unique<transport::UnixSocketTransport>(o);
     }
-    auto c = std::make_unique<client::RelayClient>(std::move(t), co);
+    auto c = std::make_unique<client::BusClient>(std::move(t), co);
     if (!c->connected()) die("connect to the relay");
     return c;
 }

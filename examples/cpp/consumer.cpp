@@ -1,6 +1,6 @@
 // Prints the trades and quotes of the market-data domain as they arrive.
 //   consumer [deployment.yaml] [frames to wait for, 0 = forever]
-#include <alphapulse/client/relay_client.hpp>
+#include <alphapulse/client/bus_client.hpp>
 #include <alphapulse/config/deployment.hpp>
 #include <alphapulse/wire.hpp>
 

@@ -1,7 +1,7 @@
 // One thread reading several domains, as a dashboard does: counts what
 // arrives per message type until it has seen `frames` frames, then prints.
 //   multi_domain_consumer [deployment.yaml] [frames]
-#include <alphapulse/client/multi_relay_consumer.hpp>
+#include <alphapulse/client/multi_bus_consumer.hpp>
 #include <alphapulse/config/deployment.hpp>
 #include <alphapulse/wire.hpp>
 
@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
     const auto deployment = config::loadDeploymentOrDefault(argc > 1 ? argv[1] : "");
     const long wanted = argc > 2 ? std::stol(argv[2]) : 1000;
 
-    client::MultiRelayConsumer consumer;
+    client::MultiBusConsumer consumer;
     for (const auto domain : {wire::Domain::MarketData, wire::Domain::Signals, wire::Domain::Execution}) {
         if (deployment.domain(domain) == nullptr) continue; // not in this deployment
         client::ClientOptions options;

@@ -1,7 +1,7 @@
 // Publishes trades of one stock onto the market-data domain of a deployment.
 //   producer [deployment.yaml] [frames]
 // Start the bus first (`alphapulse up`, or `alphapulse relay market_data`).
-#include <alphapulse/client/relay_client.hpp>
+#include <alphapulse/client/bus_client.hpp>
 #include <alphapulse/config/deployment.hpp>
 #include <alphapulse/wire.hpp>
 

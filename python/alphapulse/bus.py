@@ -1,4 +1,4 @@
-"""A live client of one domain's relay (Unix socket or TCP), like libs/client's RelayClient.
+"""A live client of one domain's relay (Unix socket or TCP), like libs/client's BusClient.
 
     with Bus("market_data") as bus:                    # /tmp/alphapulse/market_data.sock
         bus.subscribe(["Trade", "Quote"])
@@ -61,7 +61,7 @@ class FrameStream:
 
     feed(data) takes what a socket read gave and returns the whole frames it completes as a
     `Frames` batch (arrays per type, views of one copy of the bytes). Gap detection per source
-    follows RelayClient::track: a sequence above last + 1 is a gap, one at or below last a reset.
+    follows BusClient::track: a sequence above last + 1 is a gap, one at or below last a reset.
     """
 
     def __init__(self, verify: bool = True, max_payload: int = DEFAULT_MAX_PAYLOAD):

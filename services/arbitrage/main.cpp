@@ -12,7 +12,7 @@
 #include <map>
 #include <unordered_map>
 
-#include "alphapulse/client/multi_relay_consumer.hpp"
+#include "alphapulse/client/multi_bus_consumer.hpp"
 #include "alphapulse/service/prices.hpp"
 #include "alphapulse/service/service.hpp"
 #include "alphapulse/wire.hpp"
@@ -47,7 +47,7 @@ struct Pool {
 
 class Strategy {
 public:
-    Strategy(const Options& options, client::RelayClient& signals, service::Stats& stats)
+    Strategy(const Options& options, client::BusClient& signals, service::Stats& stats)
         : m_options(options), m_signals(signals), m_received(stats.counter("market_frames")),
           m_opportunities(stats.counter("arbitrage_opportunities")), m_defiSignals(stats.counter("defi_signals")),
           m_pools(stats.counter("pools_known")), m_failed(stats.counter("failed")) {}
@@ -212,7 +212,7 @@ private:
     }
 
     const Options& m_options;
-    client::RelayClient& m_signals;
+    client::BusClient& m_signals;
     service::Sequence m_sequence;
     service::Prices m_prices;
     std::unordered_map<InstrumentId, std::string, wire::InstrumentIdHash> m_pairOf;
@@ -233,7 +233,7 @@ private:
 int runArbitrage(const Options& options) {
     const auto deployment = service::loadDeployment(options.common);
     const auto& name = options.common.name;
-    client::MultiRelayConsumer consumer;
+    client::MultiBusConsumer consumer;
     consumer.add(wire::Domain::MarketData,
                  service::connect(deployment, wire::Domain::MarketData, name,
                                   {wire::MessageType::Trade, wire::MessageType::Quote, wire::MessageType::OrderBook,

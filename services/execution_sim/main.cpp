@@ -7,7 +7,7 @@
 //   expires unfilled; an instrument without prices is rejected.
 // Exactly one final ExecutionReport per order: the pipeline's check that no
 // order goes unanswered counts them.
-#include "alphapulse/client/multi_relay_consumer.hpp"
+#include "alphapulse/client/multi_bus_consumer.hpp"
 #include "alphapulse/service/prices.hpp"
 #include "alphapulse/service/service.hpp"
 #include "alphapulse/wire.hpp"
@@ -26,7 +26,7 @@ constexpr auto PRICE_WAIT = std::chrono::milliseconds(200);
 
 class Engine {
 public:
-    Engine(const Options& options, client::RelayClient& execution, service::Stats& stats)
+    Engine(const Options& options, client::BusClient& execution, service::Stats& stats)
         : m_options(options), m_execution(execution), m_orders(stats.counter("orders_received")),
           m_fills(stats.counter("fills_sent")), m_filled(stats.counter("orders_filled")),
           m_partial(stats.counter("orders_partially_filled")), m_expired(stats.counter("orders_expired")),
@@ -165,7 +165,7 @@ private:
     }
 
     const Options& m_options;
-    client::RelayClient& m_execution;
+    client::BusClient& m_execution;
     service::Prices m_prices;
     struct Waiting {
         std::vector<std::uint8_t> frame;
@@ -189,7 +189,7 @@ int runEngine(const Options& options) {
     const auto deployment = service::loadDeployment(options.common);
     const auto& name = options.common.name;
     using wire::MessageType;
-    client::MultiRelayConsumer consumer;
+    client::MultiBusConsumer consumer;
     consumer.add(wire::Domain::MarketData, service::connect(deployment, wire::Domain::MarketData, name,
                                                             {MessageType::Trade, MessageType::Quote,
                                                              MessageType::OrderBook}));

@@ -11,7 +11,7 @@
 #include <deque>
 #include <unordered_map>
 
-#include "alphapulse/client/multi_relay_consumer.hpp"
+#include "alphapulse/client/multi_bus_consumer.hpp"
 #include "alphapulse/service/prices.hpp"
 #include "alphapulse/service/service.hpp"
 #include "alphapulse/wire.hpp"
@@ -50,7 +50,7 @@ struct OpenOrder {
 
 class Portfolio {
 public:
-    Portfolio(const Options& options, client::RelayClient& execution, client::RelayClient& signals,
+    Portfolio(const Options& options, client::BusClient& execution, client::BusClient& signals,
               service::Stats& stats)
         : m_options(options), m_execution(execution), m_signals(signals),
           m_signalsIn(stats.counter("signals_received")), m_ordersSent(stats.counter("orders_sent")),
@@ -256,8 +256,8 @@ private:
     }
 
     const Options& m_options;
-    client::RelayClient& m_execution;
-    client::RelayClient& m_signals;
+    client::BusClient& m_execution;
+    client::BusClient& m_signals;
     service::Prices m_prices;
     service::Sequence m_sequence;       ///< execution: strictly +1 per frame (the relay requires it)
     service::Sequence m_signalSequence;
@@ -289,7 +289,7 @@ int runRisk(const Options& options) {
     const auto deployment = service::loadDeployment(options.common);
     const auto& name = options.common.name;
     using wire::MessageType;
-    client::MultiRelayConsumer consumer;
+    client::MultiBusConsumer consumer;
     consumer.add(wire::Domain::MarketData, service::connect(deployment, wire::Domain::MarketData, name,
                                                             {MessageType::Trade, MessageType::Quote,
                                                              MessageType::OrderBook}));

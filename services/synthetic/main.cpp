@@ -49,7 +49,7 @@ synthetic::Universe universeOf(const std::string& name) {
 }
 
 /// Hands over what the client still holds before going (at most 2 s).
-void drain(client::RelayClient& c) {
+void drain(client::BusClient& c) {
     const auto deadline = Clock::now() + std::chrono::seconds(2);
     c.flush();
     while ((c.transport().pendingBytes() > 0 || c.bufferedBytes() > 0) && Clock::now() < deadline) {

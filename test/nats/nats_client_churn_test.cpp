@@ -3,7 +3,7 @@
 // read-loop thread without a reference (upstream #637): a subscription
 // unsubscribed and destroyed while that thread still delivers to it is used
 // after it was freed, and the process dies (SIGSEGV, SIGABRT, SIGILL). These
-// tests go through what services use (config::makeClient, RelayClient) so
+// tests go through what services use (config::makeClient, BusClient) so
 // they catch any path that frees a subscription under the read loop: start,
 // run-time Subscribe frames, and close.
 #include <gtest/gtest.h>
@@ -75,7 +75,7 @@ private:
     std::atomic<std::uint64_t> m_published{0};
 };
 
-std::unique_ptr<client::RelayClient> makeClient(const config::Deployment& d, const std::string& name,
+std::unique_ptr<client::BusClient> makeClient(const config::Deployment& d, const std::string& name,
                                                 std::optional<std::bitset<256>> subscription) {
     client::ClientOptions options;
     options.name = name;
@@ -83,7 +83,7 @@ std::unique_ptr<client::RelayClient> makeClient(const config::Deployment& d, con
     return config::makeClient(d, wire::Domain::MarketData, options);
 }
 
-/// A Subscribe frame, published as RelayClient does on connect.
+/// A Subscribe frame, published as BusClient does on connect.
 std::vector<std::uint8_t> subscribeFrame(const std::bitset<256>& types) {
     std::vector<std::uint8_t> frame(wire::SubscribeLayout::SIZE);
     client::buildSubscribe(frame.data(), types);

@@ -21,7 +21,7 @@ std::size_t nodeOf(NatsCluster& cluster, const std::string& url) {
 
 /// Connects once the cluster's JetStream is ready (a meta leader is elected
 /// some seconds after the nodes start): until then creating the stream fails.
-std::unique_ptr<client::RelayClient> connectWhenReady(const nats::NatsOptions& options,
+std::unique_ptr<client::BusClient> connectWhenReady(const nats::NatsOptions& options,
                                                       std::optional<std::bitset<256>> subscription, const std::string& name) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     for (;;) {

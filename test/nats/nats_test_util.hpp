@@ -6,7 +6,7 @@
 #include <set>
 #include <thread>
 
-#include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/client/bus_client.hpp"
 #include "alphapulse/nats/nats_transport.hpp"
 
 namespace alphapulse::natstest {
@@ -22,24 +22,24 @@ inline nats::NatsOptions busOptions(std::vector<std::string> servers, wire::Doma
     return options;
 }
 
-/// A RelayClient on a NatsTransport, the subscription in both as
+/// A BusClient on a NatsTransport, the subscription in both as
 /// config::makeClient does: the transport subscribes once, in connect().
-inline std::unique_ptr<client::RelayClient> natsClient(nats::NatsOptions options,
+inline std::unique_ptr<client::BusClient> natsClient(nats::NatsOptions options,
                                                        std::optional<std::bitset<256>> subscription = std::nullopt,
                                                        std::string name = "client") {
     client::ClientOptions clientOptions;
     clientOptions.name = std::move(name);
     clientOptions.subscription = subscription;
     options.subscription = std::move(subscription);
-    return std::make_unique<client::RelayClient>(std::make_unique<nats::NatsTransport>(std::move(options)), clientOptions);
+    return std::make_unique<client::BusClient>(std::make_unique<nats::NatsTransport>(std::move(options)), clientOptions);
 }
 
-inline nats::NatsTransport& natsOf(client::RelayClient& client) {
+inline nats::NatsTransport& natsOf(client::BusClient& client) {
     return static_cast<nats::NatsTransport&>(client.transport());
 }
 
 /// Polls until `done()` or `timeoutMs` passed; false on timeout.
-inline bool pollUntil(client::RelayClient& client, transport::FrameHandler handler, const std::function<bool()>& done,
+inline bool pollUntil(client::BusClient& client, transport::FrameHandler handler, const std::function<bool()>& done,
                       int timeoutMs) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
     while (!done()) {

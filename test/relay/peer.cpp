@@ -62,7 +62,7 @@
 #include <vector>
 
 
-#include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/client/bus_client.hpp"
 #include "alphapulse/config/deployment.hpp"
 #include "alphapulse/transport/tcp_socket.hpp"
 #include "alphapulse/transport/unix_socket.hpp"
@@ -205,16 +205,16 @@ void appendFrame(std::vector<std::uint8_t>& out, std::uint8_t type, std::uint8_t
     }
 }
 
-std::unique_ptr<client::RelayClient> makeClient(const Args& args, std::optional<std::bitset<256>> subscription,
+std::unique_ptr<client::BusClient> makeClient(const Args& args, std::optional<std::bitset<256>> subscription,
                                                 const std::string& domainKey = "domain") {
     client::ClientOptions options;
     options.name = args.get("name", "test_peer");
     options.subscription = subscription;
     options.maxBackoff = std::chrono::milliseconds(200); // tests restart relays: come back quickly
     options.snapshot = args.num("snapshot", 0) != 0;
-    std::unique_ptr<client::RelayClient> c;
+    std::unique_ptr<client::BusClient> c;
     if (args.get("config").empty()) {
-        c = std::make_unique<client::RelayClient>(
+        c = std::make_unique<client::BusClient>(
             std::make_unique<transport::UnixSocketTransport>(transport::UnixSocketTransport::Options{args.get("socket")}),
             options);
     } else {
@@ -302,7 +302,7 @@ std::string mapJson(const std::map<unsigned, std::uint64_t>& m) {
     return out.str();
 }
 
-void printSummary(Output& out, const Tally& t, const client::RelayClient& c) {
+void printSummary(Output& out, const Tally& t, const client::BusClient& c) {
     out.printf("{\"count\":%llu,\"per_source\":%s,\"per_type\":%s,\"last_seq\":%s,\"order_ok\":%s,"
                 "\"gaps\":%llu,\"relay_errors\":%llu,\"reconnects\":%llu,\"catch_ups\":%llu,\"resent\":%llu,"
                 "\"disorder\":\"%s\"}\n",
@@ -315,7 +315,7 @@ void printSummary(Output& out, const Tally& t, const client::RelayClient& c) {
 }
 
 /// Publishes 1..count; polls `c` for frames meanwhile when `tally` is given.
-bool produceAll(const Args& args, client::RelayClient& c, Tally* tally) {
+bool produceAll(const Args& args, client::BusClient& c, Tally* tally) {
     const std::uint8_t type = typeByName(args.get("type", "trade"));
     const auto source = static_cast<std::uint8_t>(args.num("source", 1));
     const std::uint64_t count = args.num("count", 1000);
@@ -373,7 +373,7 @@ bool produceAll(const Args& args, client::RelayClient& c, Tally* tally) {
     return true;
 }
 
-void consumeUntil(const Args& args, client::RelayClient& c, Tally& tally, std::uint64_t count) {
+void consumeUntil(const Args& args, client::BusClient& c, Tally& tally, std::uint64_t count) {
     const std::uint64_t untilSeq = args.num("until-seq", 0);
     const auto deadline = Clock::now() + std::chrono::milliseconds(args.num("timeout-ms", 10'000));
     const auto done = [&] {

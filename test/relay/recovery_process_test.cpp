@@ -62,7 +62,7 @@ TEST_F(RelayProcessTest, RelayKilledMidStreamAndRestartedTheConsumerGetsEveryAck
 TEST_F(RelayProcessTest, PublishToTheExecutionRelayKilledMidStreamEveryOrderArrivesExactlyOnce) {
     // The reliability scenario with the normal tools: `alphapulse publish`
     // (acknowledged, as on any journaled domain) fed 100k OrderRequests at a
-    // steady rate, a RelayClient consumer, the relay killed with -9 in the
+    // steady rate, a BusClient consumer, the relay killed with -9 in the
     // middle and restarted. publish keeps what the journal has not
     // acknowledged, reconnects by itself and resends it.
     const std::string config = "socket_buffer_bytes: 65536\n";

@@ -466,7 +466,7 @@ TEST_P(TransportSuite, GarbageTruncatedAndImpossibleFramesCloseThatConnectionOnl
     ASSERT_NO_FATAL_FAILURE(checkPair());
     const Json s = stats("market_data");
     // The pair: the producer's empty subscription and the consumer's (its
-    // resume points, which RelayClient sends to a relay on every connection).
+    // resume points, which BusClient sends to a relay on every connection).
     EXPECT_EQ(counter(s, "frames_in"), 3 + 2 + 500u) << "3 fault subscriptions, the pair's subscriptions and frames: "
                                                       << s.dump();
     ASSERT_NO_FATAL_FAILURE(stopRelay("market_data"));

@@ -7,7 +7,7 @@
 #include <chrono>
 #include <thread>
 
-#include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/client/bus_client.hpp"
 #include "bench_harness.hpp"
 
 namespace alphapulse::cli::bench {
@@ -15,7 +15,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::unique_ptr<client::RelayClient> makeBenchClient(Bus& bus, const std::string& name,
+std::unique_ptr<client::BusClient> makeBenchClient(Bus& bus, const std::string& name,
                                                      std::optional<std::bitset<256>> subscription) {
     client::ClientOptions options;
     options.name = name;
@@ -27,7 +27,7 @@ std::unique_ptr<client::RelayClient> makeBenchClient(Bus& bus, const std::string
 
 /// Waits until the client can take more: its socket writable, or (shared
 /// memory and NATS have no descriptor for that) a yield.
-void waitWritable(client::RelayClient& c) {
+void waitWritable(client::BusClient& c) {
     if (const int fd = c.pollFd(); fd >= 0) {
         pollfd p{fd, POLLOUT, 0};
         ::poll(&p, 1, 10);
@@ -38,7 +38,7 @@ void waitWritable(client::RelayClient& c) {
 }
 
 /// Hands over what the client still holds; false after 10 s or a stop.
-bool drain(client::RelayClient& c, RunControl& control) {
+bool drain(client::BusClient& c, RunControl& control) {
     const auto end = Clock::now() + std::chrono::seconds(10);
     c.flush();
     while (c.transport().pendingBytes() > 0 || c.bufferedBytes() > 0) {
@@ -49,7 +49,7 @@ bool drain(client::RelayClient& c, RunControl& control) {
 }
 
 void producer(Bus& bus, const Settings& settings, RunControl& control) {
-    std::unique_ptr<client::RelayClient> c;
+    std::unique_ptr<client::BusClient> c;
     try {
         c = makeBenchClient(bus, "bench-producer", std::bitset<256>{}); // produces only: nothing queued for it
     } catch (const std::exception& e) {
@@ -81,7 +81,7 @@ void producer(Bus& bus, const Settings& settings, RunControl& control) {
 }
 
 void consumer(Bus& bus, const Settings& settings, std::uint8_t type, ConsumerTally& tally, RunControl& control) {
-    std::unique_ptr<client::RelayClient> c;
+    std::unique_ptr<client::BusClient> c;
     try {
         std::bitset<256> types;
         types.set(type);

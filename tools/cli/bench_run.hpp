@@ -1,6 +1,6 @@
 #pragma once
 // One `alphapulse bench` run on our transports: a producer and N consumers,
-// each a RelayClient from config::makeClient on the bus's deployment, each
+// each a BusClient from config::makeClient on the bus's deployment, each
 // on its own thread of this process (as `nats bench` runs its clients), so
 // the figures are those of the client library and the relay or server that
 // services use.

@@ -17,7 +17,7 @@
 
 #include "alphapulse/capture/reader.hpp"
 #include "alphapulse/capture/writer.hpp"
-#include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/client/bus_client.hpp"
 #include "alphapulse/config/deployment.hpp"
 #include "alphapulse/transport/unix_socket_transport.hpp"
 #include "alphapulse/wire/crc32.hpp"
@@ -48,10 +48,10 @@ private:
     std::array<std::uint64_t, 256> m_next{};
 };
 
-/// Where the frames go: stdout, or a bus through RelayClient.
+/// Where the frames go: stdout, or a bus through BusClient.
 class Sink {
 public:
-    explicit Sink(std::unique_ptr<client::RelayClient> bus, double timeoutS)
+    explicit Sink(std::unique_ptr<client::BusClient> bus, double timeoutS)
         : m_bus(std::move(bus)), m_timeout(static_cast<long long>(timeoutS * 1000)) {
         m_batch.reserve(BATCH_BYTES + 2 * (wire::header::SIZE + wire::header::DEFAULT_MAX_PAYLOAD));
     }
@@ -91,19 +91,19 @@ public:
     }
 
 private:
-    std::unique_ptr<client::RelayClient> m_bus;
+    std::unique_ptr<client::BusClient> m_bus;
     std::chrono::milliseconds m_timeout;
     std::vector<std::uint8_t> m_batch;
     /// A producer receives nothing but the relay's Error frames, which the client counts.
     std::function<void(const wire::FrameView&)> m_ignore = [](const wire::FrameView&) {};
 };
 
-std::unique_ptr<client::RelayClient> connectBus(const CaptureReplayOptions& options) {
+std::unique_ptr<client::BusClient> connectBus(const CaptureReplayOptions& options) {
     client::ClientOptions clientOptions;
     clientOptions.name = options.name;
     clientOptions.subscription = std::bitset<256>{}; // a pure producer: the relay queues nothing for it
     if (!options.socket.empty()) {
-        return std::make_unique<client::RelayClient>(
+        return std::make_unique<client::BusClient>(
             std::make_unique<transport::UnixSocketTransport>(transport::UnixSocketTransport::Options{options.socket}),
             clientOptions);
     }
@@ -195,7 +195,7 @@ int runCaptureReplay(const CaptureReplayOptions& options) {
         return 1;
     }
     installStopSignals();
-    std::unique_ptr<client::RelayClient> bus;
+    std::unique_ptr<client::BusClient> bus;
     try {
         bus = connectBus(options);
     } catch (const config::ConfigError& e) {

@@ -5,7 +5,7 @@
 //   alphapulse bench --compare      every transport and ZeroMQ ipc side by side, with ratios
 //
 // One producer and N consumers (threads of this process, each with its own
-// RelayClient on the market_data bus the deployment describes) exchange
+// BusClient on the market_data bus the deployment describes) exchange
 // valid frames; each consumer must get every frame, in order. Throughput is
 // frames received / time from the producer's first frame to the consumer's
 // last; latency is receipt minus the header timestamp the producer wrote just

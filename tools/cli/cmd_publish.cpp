@@ -24,7 +24,7 @@
 #include <string>
 #include <thread>
 
-#include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/client/bus_client.hpp"
 #include "alphapulse/codec/encoder.hpp"
 #include "alphapulse/config/deployment.hpp"
 #include "alphapulse/transport/shm_transport.hpp"
@@ -97,7 +97,7 @@ private:
 
 /// The connection and what the relay said on it.
 struct Session {
-    client::RelayClient& relay;
+    client::BusClient& relay;
     RelayReports reports;
     std::chrono::milliseconds timeout;
     ShmRefusals refusals{relay.transport(), reports};
@@ -171,7 +171,7 @@ struct Session {
         for (;;) {
             const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
             if (left <= 0) return Ending::NoAnswer;
-            // The transport directly: RelayClient would reconnect once the relay closes.
+            // The transport directly: BusClient would reconnect once the relay closes.
             if (relay.transport().receive(keep, static_cast<int>(std::min<long long>(left, 200))) < 0) {
                 return Ending::Confirmed;
             }
@@ -179,13 +179,13 @@ struct Session {
     }
 };
 
-std::unique_ptr<client::RelayClient> openClient(const PublishOptions& options, const client::ClientOptions& clientOptions,
+std::unique_ptr<client::BusClient> openClient(const PublishOptions& options, const client::ClientOptions& clientOptions,
                                                 PublishDomain& domain, std::uint32_t& maxPayload) {
     if (!options.socket.empty()) {
         domain = PublishDomain::fromRelay(options.socket, options.timeoutMs / 1000.0);
         client::ClientOptions resolved = clientOptions;
         if (!resolved.acknowledged) resolved.acknowledged = domain.journaled(); // as makeClient does from a deployment
-        return std::make_unique<client::RelayClient>(
+        return std::make_unique<client::BusClient>(
             std::make_unique<transport::UnixSocketTransport>(transport::UnixSocketTransport::Options{options.socket}),
             resolved);
     }
@@ -258,7 +258,7 @@ std::string describeUnacknowledged(const client::UnackedFrames& kept) {
 
 /// Acknowledged publishing: 0 only when the journal acknowledged every frame.
 int acknowledgedVerdict(Session& session, int inputStatus) {
-    client::RelayClient& relay = session.relay;
+    client::BusClient& relay = session.relay;
     int status = inputStatus;
     const bool acknowledged = relay.drain(session.timeout);
     session.readReplies(); // Error frames read while waiting for the ACKs
@@ -420,14 +420,14 @@ int runPublish(const PublishOptions& options) {
     PublishDomain domain;
     std::uint32_t maxPayload = wire::header::DEFAULT_MAX_PAYLOAD; // a relay's own, unless the deployment says
     installStopSignals(); // before attaching: a signal must find the bus detached on the way out
-    std::unique_ptr<client::RelayClient> connection;
+    std::unique_ptr<client::BusClient> connection;
     try {
         connection = openClient(options, clientOptions, domain, maxPayload);
     } catch (const config::ConfigError& e) {
         std::cerr << COMMAND << ": " << e.what() << '\n';
         return EXIT_USAGE;
     }
-    client::RelayClient& relayClient = *connection;
+    client::BusClient& relayClient = *connection;
     Session session{relayClient, {}, std::chrono::milliseconds(options.timeoutMs)};
     int status = options.raw ? publishRaw(options, maxPayload, session) : publishLines(options, domain, session);
     if (status == EXIT_NOT_SURE && stopSignal() == 0) return status; // a frame not taken: said already

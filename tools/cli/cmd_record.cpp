@@ -16,7 +16,7 @@
 
 #include "alphapulse/capture/writer.hpp"
 #include "alphapulse/client/gap_reporter.hpp"
-#include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/client/bus_client.hpp"
 #include "alphapulse/config/deployment.hpp"
 #include "alphapulse/transport/unix_socket_transport.hpp"
 #include "capture_units.hpp"
@@ -47,11 +47,11 @@ struct RecordOptions {
     double timeoutS = 10;
 };
 
-std::unique_ptr<client::RelayClient> connectRecorder(const RecordOptions& options, wire::Domain domain) {
+std::unique_ptr<client::BusClient> connectRecorder(const RecordOptions& options, wire::Domain domain) {
     client::ClientOptions clientOptions;
     clientOptions.name = options.name;
     if (!options.socket.empty()) {
-        return std::make_unique<client::RelayClient>(
+        return std::make_unique<client::BusClient>(
             std::make_unique<transport::UnixSocketTransport>(transport::UnixSocketTransport::Options{options.socket}),
             clientOptions);
     }
@@ -77,7 +77,7 @@ struct RecordLoop {
     }
 };
 
-int record(const RecordOptions& options, client::RelayClient& relayClient, capture::Writer& writer,
+int record(const RecordOptions& options, client::BusClient& relayClient, capture::Writer& writer,
            client::GapReporter& gaps) {
     RecordLoop loop{writer};
     auto handler = [&loop](const wire::FrameView& frame) { loop.onFrame(frame); };
@@ -101,7 +101,7 @@ int record(const RecordOptions& options, client::RelayClient& relayClient, captu
     return 0;
 }
 
-void printSummary(const capture::Writer& writer, const client::RelayClient& relayClient,
+void printSummary(const capture::Writer& writer, const client::BusClient& relayClient,
                   const client::GapReporter& gaps, double seconds) {
     const auto& s = writer.stats();
     const auto& c = relayClient.counters();
@@ -142,7 +142,7 @@ int runRecord(const RecordOptions& options) {
         std::cerr << "alphapulse record: cut a torn tail of " << writer.stats().truncatedBytes
                   << " bytes off the recording's last file\n";
     }
-    std::unique_ptr<client::RelayClient> connection;
+    std::unique_ptr<client::BusClient> connection;
     try {
         connection = connectRecorder(options, domain);
     } catch (const config::ConfigError& e) {

@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "alphapulse/client/gap_reporter.hpp"
-#include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/client/bus_client.hpp"
 #include "alphapulse/codec/decoder.hpp"
 #include "alphapulse/config/deployment.hpp"
 #include "alphapulse/transport/unix_socket_transport.hpp"
@@ -52,9 +52,9 @@ bool subscriptionOf(const TapOptions& options, client::ClientOptions& clientOpti
     return true;
 }
 
-std::unique_ptr<client::RelayClient> connectTap(const TapOptions& options, const client::ClientOptions& clientOptions) {
+std::unique_ptr<client::BusClient> connectTap(const TapOptions& options, const client::ClientOptions& clientOptions) {
     if (!options.socket.empty()) {
-        return std::make_unique<client::RelayClient>(
+        return std::make_unique<client::BusClient>(
             std::make_unique<transport::UnixSocketTransport>(transport::UnixSocketTransport::Options{options.socket}),
             clientOptions);
     }
@@ -66,12 +66,12 @@ std::unique_ptr<client::RelayClient> connectTap(const TapOptions& options, const
 
 /// Frames filtered by type leave holes in each source's sequence that are
 /// not losses, so gaps are only reported for a tap that receives everything.
-bool receivesEverything(const client::RelayClient& relayClient) {
+bool receivesEverything(const client::BusClient& relayClient) {
     const auto& subscription = relayClient.options().subscription;
     return !subscription || subscription->all();
 }
 
-int tapFrames(const TapOptions& options, client::RelayClient& relayClient, client::GapReporter& gaps) {
+int tapFrames(const TapOptions& options, client::BusClient& relayClient, client::GapReporter& gaps) {
     codec::DecodeOptions decodeOptions;
     decodeOptions.verifyChecksum = !options.noVerify;
     const codec::Decoder decoder(decodeOptions);
@@ -114,7 +114,7 @@ int runTap(const TapOptions& options) {
         }
     }
     installStopSignals(); // before attaching: a signal must find the bus detached on the way out
-    std::unique_ptr<client::RelayClient> connection;
+    std::unique_ptr<client::BusClient> connection;
     try {
         connection = connectTap(options, clientOptions);
     } catch (const config::ConfigError& e) {

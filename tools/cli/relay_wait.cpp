@@ -18,7 +18,7 @@ RelayWait::RelayWait(std::string command, std::string socketPath, double timeout
     : m_command(std::move(command)), m_path(std::move(socketPath)),
       m_timeout(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeoutS))) {}
 
-std::string RelayWait::where(const client::RelayClient& relayClient) const {
+std::string RelayWait::where(const client::BusClient& relayClient) const {
     return m_path.empty() ? relayClient.transport().describe() : m_path;
 }
 
@@ -27,7 +27,7 @@ bool RelayWait::giveUp(const std::string& why) const {
     return false;
 }
 
-bool RelayWait::keepWaiting(client::RelayClient& relayClient) {
+bool RelayWait::keepWaiting(client::BusClient& relayClient) {
     if (relayClient.connected()) {
         if (m_downSince && m_wasConnected) std::cerr << m_command << ": connected again to " << where(relayClient) << '\n';
         m_downSince.reset();

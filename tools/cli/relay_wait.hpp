@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/client/bus_client.hpp"
 
 namespace alphapulse::cli {
 
@@ -18,12 +18,12 @@ public:
 
     /// Call after each poll. False, after a message naming the path, what is
     /// wrong and how to start the relay, when waiting longer cannot help.
-    bool keepWaiting(client::RelayClient& relayClient);
+    bool keepWaiting(client::BusClient& relayClient);
 
 private:
     using Clock = std::chrono::steady_clock;
     bool giveUp(const std::string& why) const;
-    [[nodiscard]] std::string where(const client::RelayClient& relayClient) const;
+    [[nodiscard]] std::string where(const client::BusClient& relayClient) const;
 
     std::string m_command;
     std::string m_path;

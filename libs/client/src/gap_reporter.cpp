@@ -8,7 +8,7 @@ GapReporter::GapReporter(std::string domain, std::FILE* out, unsigned linesPerSe
     : m_domain(domain), m_domainField(domain.empty() ? std::string() : "\"domain\":\"" + domain + "\","), m_out(out),
       m_linesPerSecond(linesPerSecond) {}
 
-void GapReporter::attach(RelayClient& client) {
+void GapReporter::attach(BusClient& client) {
     client.onGap([this](std::uint8_t source, std::uint64_t first, std::uint64_t missing) {
         report(source, first, missing);
     });

@@ -14,12 +14,9 @@ UnackedFrames::Push UnackedFrames::push(std::span<const std::uint8_t> frames) no
     if (frames.empty()) return Push::Taken;
     // Whole frames only: the ring is walked frame by frame (a header read each).
     std::uint64_t count = 0;
-    for (std::size_t at = 0; at < frames.size(); ++count) {
-        const auto length = wire::frameLength(frames.data() + at, frames.size() - at,
-                                              std::numeric_limits<std::uint32_t>::max());
-        if (!length) return Push::NotFrames;
-        at += *length;
-    }
+    wire::FrameCursor cursor(frames, std::numeric_limits<std::uint32_t>::max());
+    while (cursor.next()) ++count;
+    if (cursor.error() != wire::WireError::Ok) return Push::NotFrames;
     const std::size_t n = frames.size();
     if (n > m_capacity) return Push::Full;
     const std::uint64_t physical = m_tail % m_capacity;

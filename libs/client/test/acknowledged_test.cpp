@@ -1,5 +1,5 @@
-// Acknowledged publishing (docs/design/recovery.md, "RelayClient as a
-// producer"): the ring of frames kept until acknowledged, and RelayClient
+// Acknowledged publishing (docs/design/recovery.md, "BusClient as a
+// producer"): the ring of frames kept until acknowledged, and BusClient
 // against a scripted relay on a real Unix socket that acknowledges when the
 // test says so.
 #include <gtest/gtest.h>
@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/client/bus_client.hpp"
 #include "alphapulse/client/unacked_frames.hpp"
 #include "alphapulse/transport/frame_reader.hpp"
 #include "alphapulse/transport/unix_socket.hpp"
@@ -135,7 +135,7 @@ private:
     std::unique_ptr<transport::FrameReader> m_reader;
 };
 
-std::unique_ptr<client::RelayClient> ackedProducer(const std::string& path, std::size_t maxUnackedBytes = 64 << 20) {
+std::unique_ptr<client::BusClient> ackedProducer(const std::string& path, std::size_t maxUnackedBytes = 64 << 20) {
     transport::UnixSocketTransport::Options options{path};
     options.writeMode = transport::WriteMode::Immediate;
     client::ClientOptions clientOptions;
@@ -145,7 +145,7 @@ std::unique_ptr<client::RelayClient> ackedProducer(const std::string& path, std:
     clientOptions.initialBackoff = std::chrono::milliseconds(0);
     clientOptions.ackReplyTimeout = std::chrono::seconds(60); // never reached: the test answers
     clientOptions.closeTimeout = std::chrono::milliseconds(0);
-    return std::make_unique<client::RelayClient>(std::make_unique<transport::UnixSocketTransport>(options),
+    return std::make_unique<client::BusClient>(std::make_unique<transport::UnixSocketTransport>(options),
                                                  clientOptions);
 }
 
@@ -237,7 +237,7 @@ TEST(UnackedFrames, AfterARewindEverythingKeptIsSentAgainAndCountedAsResent) {
     EXPECT_EQ(kept.markSent(piece.size()), 2u) << "3 and 4 again, 5 and 6 for the first time";
 }
 
-TEST(RelayClientAcknowledged, KeepsWhatIsNotAcknowledgedAndResendsItInOrderAfterReconnectingBeforeNewFrames) {
+TEST(BusClientAcknowledged, KeepsWhatIsNotAcknowledgedAndResendsItInOrderAfterReconnectingBeforeNewFrames) {
     ScriptedRelay relay;
     auto producer = ackedProducer(relay.path());
     auto pump = [&] { producer->flush(); };
@@ -286,7 +286,7 @@ TEST(RelayClientAcknowledged, KeepsWhatIsNotAcknowledgedAndResendsItInOrderAfter
     EXPECT_EQ(producer->counters().framesAcknowledged, 115u);
 }
 
-TEST(RelayClientAcknowledged, PublishSaysWouldBlockAtTheBoundUntilAnAckFreesRoom) {
+TEST(BusClientAcknowledged, PublishSaysWouldBlockAtTheBoundUntilAnAckFreesRoom) {
     ScriptedRelay relay;
     auto producer = ackedProducer(relay.path(), 10 * TRADE);
     auto pump = [&] { producer->flush(); };
@@ -307,7 +307,7 @@ TEST(RelayClientAcknowledged, PublishSaysWouldBlockAtTheBoundUntilAnAckFreesRoom
     EXPECT_EQ(producer->publish(fixtures::tradeFrame(4, 14)), transport::SendStatus::WouldBlock);
 }
 
-TEST(RelayClientAcknowledged, DrainWaitsForTheAcksAndGivesUpAtItsTimeout) {
+TEST(BusClientAcknowledged, DrainWaitsForTheAcksAndGivesUpAtItsTimeout) {
     ScriptedRelay relay;
     auto producer = ackedProducer(relay.path());
     auto pump = [&] { producer->flush(); };
@@ -329,7 +329,7 @@ TEST(RelayClientAcknowledged, DrainWaitsForTheAcksAndGivesUpAtItsTimeout) {
     EXPECT_TRUE(producer->close(std::chrono::milliseconds(0)));
 }
 
-TEST(RelayClientAcknowledged, FramesReadWhileWaitingForAcksAreDeliveredByTheNextPoll) {
+TEST(BusClientAcknowledged, FramesReadWhileWaitingForAcksAreDeliveredByTheNextPoll) {
     ScriptedRelay relay;
     auto producer = ackedProducer(relay.path());
     auto pump = [&] { producer->flush(); };

@@ -13,7 +13,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/client/bus_client.hpp"
 #include "alphapulse/transport/frame_reader.hpp"
 #include "alphapulse/transport/tcp_transport.hpp"
 #include "alphapulse/transport/unix_socket.hpp"
@@ -54,7 +54,7 @@ public:
     Bus(const Bus&) = delete;
     Bus& operator=(const Bus&) = delete;
 
-    std::unique_ptr<client::RelayClient> client(WriteMode mode, std::size_t ringBytes = 64 << 10) const {
+    std::unique_ptr<client::BusClient> client(WriteMode mode, std::size_t ringBytes = 64 << 10) const {
         std::unique_ptr<transport::Transport> t;
         if (m_tcp) {
             transport::TcpTransport::Options o;
@@ -74,7 +74,7 @@ public:
         co.subscription = std::bitset<256>{}; // a pure producer
         co.initialBackoff = std::chrono::milliseconds(0);
         co.closeTimeout = std::chrono::milliseconds(10'000);
-        return std::make_unique<client::RelayClient>(std::move(t), co);
+        return std::make_unique<client::BusClient>(std::move(t), co);
     }
 
     /// The next connection, or -1 after 5 s.
@@ -126,7 +126,7 @@ std::vector<std::uint8_t> frameFor(std::uint64_t seq) {
 }
 
 /// Publishes until the transport says WouldBlock (nobody reads); returns the last sequence taken.
-std::uint64_t fill(client::RelayClient& c) {
+std::uint64_t fill(client::BusClient& c) {
     std::uint64_t seq = 0;
     while (c.publish(frameFor(seq + 1)) == SendStatus::Ok) ++seq;
     return seq;
@@ -140,7 +140,7 @@ void expectContiguous(const std::vector<std::uint64_t>& seqs, std::uint64_t firs
 }
 
 /// What a failure message needs to tell a stall from a broken connection.
-std::string state(const client::RelayClient& c) {
+std::string state(const client::BusClient& c) {
     std::string out = c.connected() ? "connected" : "disconnected (" + c.transport().reason() + ")";
     out += ", pending " + std::to_string(c.transport().pendingBytes()) + ", buffered " +
            std::to_string(c.bufferedBytes()) + ", reconnects " + std::to_string(c.counters().reconnects);

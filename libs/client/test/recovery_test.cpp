@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/client/bus_client.hpp"
 #include "alphapulse/transport/frame_reader.hpp"
 #include "alphapulse/transport/unix_socket.hpp"
 #include "alphapulse/transport/unix_socket_transport.hpp"
@@ -27,7 +27,7 @@ int acceptWithin(int listenFd, int timeoutMs) {
 
 } // namespace
 
-TEST(RelayClientRecovery, FramesTheBrokenConnectionNeverDeliveredAreSentAgainInOrder) {
+TEST(BusClientRecovery, FramesTheBrokenConnectionNeverDeliveredAreSentAgainInOrder) {
     char tmpl[] = "/tmp/alphapulse-recovery-XXXXXX";
     const std::string dir = ::mkdtemp(tmpl);
     const std::string path = dir + "/bus.sock";
@@ -41,7 +41,7 @@ TEST(RelayClientRecovery, FramesTheBrokenConnectionNeverDeliveredAreSentAgainInO
     client::ClientOptions clientOptions;
     clientOptions.subscription = std::bitset<256>{};
     clientOptions.initialBackoff = std::chrono::milliseconds(0);
-    client::RelayClient producer(std::make_unique<transport::UnixSocketTransport>(options), clientOptions);
+    client::BusClient producer(std::make_unique<transport::UnixSocketTransport>(options), clientOptions);
     ASSERT_TRUE(producer.connected());
     const int first = acceptWithin(listenFd, 2000);
     ASSERT_GE(first, 0);

@@ -1,6 +1,6 @@
 // From a deployment's domain settings to a live transport, through the
 // domain's row of the transport table.
-#include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/client/bus_client.hpp"
 #include "alphapulse/config/deployment.hpp"
 #include "alphapulse/config/transport_table.hpp"
 #include "alphapulse/transport/transport.hpp"
@@ -13,7 +13,7 @@ std::unique_ptr<transport::Transport> makeTransport(const Deployment& deployment
     return transportOf(d).make(d, clientName, std::nullopt);
 }
 
-std::unique_ptr<client::RelayClient> makeClient(const Deployment& deployment, wire::Domain domain,
+std::unique_ptr<client::BusClient> makeClient(const Deployment& deployment, wire::Domain domain,
                                                 const client::ClientOptions& options, SubscriptionSource source) {
     client::ClientOptions resolved = options;
     const bool optionsWin = source == SubscriptionSource::Options && options.subscription.has_value();
@@ -30,7 +30,7 @@ std::unique_ptr<client::RelayClient> makeClient(const Deployment& deployment, wi
     }
     // The subscription too: transports that subscribe when they connect (NATS) need it up front.
     auto transport = row.make(d, options.name, resolved.subscription);
-    return std::make_unique<client::RelayClient>(std::move(transport), std::move(resolved));
+    return std::make_unique<client::BusClient>(std::move(transport), std::move(resolved));
 }
 
 } // namespace alphapulse::config

@@ -11,7 +11,7 @@
 #include <string>
 #include <thread>
 
-#include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/client/bus_client.hpp"
 #include "alphapulse/config/deployment.hpp"
 #include "alphapulse/config/transport_table.hpp"
 #include "alphapulse/nats/nats_transport.hpp"

@@ -396,7 +396,7 @@ bool NatsTransport::Impl::connect() {
     // serves a client from its accept: a service that connects and then
     // waits for frames must not miss the first ones because it has not
     // polled yet. The options carry the client's subscription
-    // (config::makeClient passes it), so the Subscribe frame RelayClient
+    // (config::makeClient passes it), so the Subscribe frame BusClient
     // sends next changes nothing, and a producer subscribes to nothing.
     if (!applySubscription()) {
         teardown();
@@ -533,7 +533,7 @@ void NatsTransport::Impl::destroySubscriptions() noexcept {
 bool NatsTransport::Impl::applySubscription() {
     setupPending = false;
     const std::bitset<256> wanted = desired ? (*desired & policy.carried()) : policy.carried();
-    // RelayClient repeats on connect what the options already said: nothing to redo.
+    // BusClient repeats on connect what the options already said: nothing to redo.
     if (applied && wanted == accepted) return true;
     if (!(options.jetstream.enabled ? subscribeJetStreamTypes(wanted) : subscribeCoreTypes(wanted))) return false;
     applied = true;

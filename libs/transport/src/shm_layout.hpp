@@ -79,9 +79,12 @@ struct SegmentHeader {
     std::uint8_t reserved0[6];          // 42
     std::atomic<std::uint64_t> soloWriter; // 48  0, or the token of the one writer allowed to skip the lock
     std::uint64_t reserved0b;           // 56
-    // Line 1: the writers' lock (process-shared, robust), and state only a lock holder touches.
+    // Line 1: the writers' lock (process-shared, robust), and state only the
+    // writer that owns the ring changes: the lock holder, or the solo writer
+    // (soloWriter), which skips the lock while no other writer is about.
+    // Statistics read framesWritten without either, as a counter that may lag.
     alignas(64) pthread_mutex_t writeLock; // 64 (40 bytes with glibc x86-64)
-    alignas(8) std::uint64_t framesWritten; // 104  frames committed so far (lock holder only)
+    alignas(8) std::uint64_t framesWritten; // 104  frames committed so far (the owning writer writes it)
     std::uint64_t readerLimit;              // 112  backpressure: writers rescan slots past this position
     std::uint64_t lastLockedWriter;         // 120  owner word of the last writer through the lock
     // Line 2: cursors (writers store, readers load).

@@ -1,4 +1,4 @@
-// RelayClient and MultiRelayConsumer over the shared-memory transport: the
+// BusClient and MultiBusConsumer over the shared-memory transport: the
 // Subscribe frame a client sends is applied locally, and a connection
 // without a descriptor (pollFd() == -1) is still served beside others.
 #include <unistd.h>
@@ -9,8 +9,8 @@
 #include <string>
 #include <thread>
 
-#include "alphapulse/client/multi_relay_consumer.hpp"
-#include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/client/multi_bus_consumer.hpp"
+#include "alphapulse/client/bus_client.hpp"
 #include "alphapulse/transport/channel_transport.hpp"
 #include "alphapulse/transport/shm_transport.hpp"
 #include "test_frames.hpp"
@@ -32,14 +32,14 @@ std::unique_ptr<ShmTransport> shm(const std::string& name) {
 
 } // namespace
 
-TEST(ShmClient, RelayClientPublishesAndSubscribesOverSharedMemory) {
+TEST(ShmClient, BusClientPublishesAndSubscribesOverSharedMemory) {
     const auto name = uniqueName("client");
     client::ClientOptions producerOptions;
     producerOptions.subscription = std::bitset<256>{}; // a pure producer
-    client::RelayClient producer(shm(name), producerOptions);
+    client::BusClient producer(shm(name), producerOptions);
     client::ClientOptions consumerOptions;
     consumerOptions.subscription = client::typesOf({wire::MessageType::Trade});
-    client::RelayClient consumer(shm(name), consumerOptions);
+    client::BusClient consumer(shm(name), consumerOptions);
     ASSERT_TRUE(producer.connected());
     ASSERT_TRUE(consumer.connected());
     EXPECT_EQ(consumer.pollFd(), -1);
@@ -55,7 +55,7 @@ TEST(ShmClient, RelayClientPublishesAndSubscribesOverSharedMemory) {
     EXPECT_EQ(producer.poll(none, 0), 0) << "subscribed to nothing";
 }
 
-TEST(ShmClient, MultiRelayConsumerServesAConnectionWithoutDescriptor) {
+TEST(ShmClient, MultiBusConsumerServesAConnectionWithoutDescriptor) {
     const auto name = uniqueName("multi");
     transport::ChannelHub::Options hubOptions;
     hubOptions.name = "execution";
@@ -63,12 +63,12 @@ TEST(ShmClient, MultiRelayConsumerServesAConnectionWithoutDescriptor) {
     auto hub = transport::ChannelHub::create(hubOptions);
     client::ClientOptions producerOnly;
     producerOnly.subscription = std::bitset<256>{};
-    client::RelayClient mdProducer(shm(name), producerOnly);
+    client::BusClient mdProducer(shm(name), producerOnly);
 
-    client::MultiRelayConsumer multi;
-    multi.add(wire::Domain::MarketData, std::make_unique<client::RelayClient>(shm(name), client::ClientOptions{}));
+    client::MultiBusConsumer multi;
+    multi.add(wire::Domain::MarketData, std::make_unique<client::BusClient>(shm(name), client::ClientOptions{}));
     multi.add(wire::Domain::Execution,
-              std::make_unique<client::RelayClient>(std::make_unique<transport::ChannelTransport>(hub),
+              std::make_unique<client::BusClient>(std::make_unique<transport::ChannelTransport>(hub),
                                                     client::ClientOptions{}));
     int trades = 0, orders = 0;
     multi.on(wire::MessageType::Trade, [&](const wire::FrameView&) { ++trades; });

@@ -6,7 +6,7 @@
 #include <iostream>
 
 #include "alphapulse/client/gap_reporter.hpp"
-#include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/client/bus_client.hpp"
 #include "alphapulse/wire/messages.hpp"
 #include "alphapulse/wire/relay_errors.hpp"
 
@@ -37,7 +37,7 @@ config::Deployment loadDeployment(const CommonOptions& options) {
     return options.config.empty() ? config::defaultDeployment() : config::loadDeployment(options.config);
 }
 
-std::unique_ptr<client::RelayClient> connect(const config::Deployment& deployment, wire::Domain domain,
+std::unique_ptr<client::BusClient> connect(const config::Deployment& deployment, wire::Domain domain,
                                              const std::string& name,
                                              std::initializer_list<wire::MessageType> types) {
     client::ClientOptions options;
@@ -113,9 +113,9 @@ std::string jsonEscaped(std::string_view text) {
 
 } // namespace
 
-void reportRelayErrors(client::MultiRelayConsumer& consumer, Stats& stats) {
+void reportRelayErrors(client::MultiBusConsumer& consumer, Stats& stats) {
     auto& count = stats.counter("relay_errors");
-    // A type handler runs instead of the domain handlers (MultiRelayConsumer::dispatch).
+    // A type handler runs instead of the domain handlers (MultiBusConsumer::dispatch).
     consumer.on(wire::MessageType::Error, [&count](const wire::FrameView& frame) {
         ++count;
         const auto view = wire::ErrorView::parse(frame.data(), frame.size());
@@ -132,7 +132,7 @@ void reportRelayErrors(client::MultiRelayConsumer& consumer, Stats& stats) {
     });
 }
 
-bool publish(client::RelayClient& client, std::span<const std::uint8_t> frame, std::chrono::milliseconds timeout) {
+bool publish(client::BusClient& client, std::span<const std::uint8_t> frame, std::chrono::milliseconds timeout) {
     if (client.publishBlocking(frame, timeout)) return true;
     std::fprintf(stderr, "%s: could not publish a frame within %lld ms (relay %s)\n", client.options().name.c_str(),
                  static_cast<long long>(timeout.count()), client.connected() ? "busy" : "unreachable");

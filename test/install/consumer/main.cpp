@@ -1,7 +1,7 @@
 // A program of a user's own against the installed library: builds a Trade
 // frame (wire), checks that the schema registry knows its layout (schema), and
 // writes the Subscribe frame a client would send for it (client).
-#include <alphapulse/client/relay_client.hpp>
+#include <alphapulse/client/bus_client.hpp>
 #include <alphapulse/schema/registry.hpp>
 #include <alphapulse/wire.hpp>
 

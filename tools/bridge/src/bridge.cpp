@@ -6,7 +6,7 @@
 #include <chrono>
 #include <thread>
 
-#include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/client/bus_client.hpp"
 #include "alphapulse/nats/recent_frames.hpp"
 
 namespace alphapulse::bridge {
@@ -16,22 +16,22 @@ using nats::RecentFrames;
 
 struct Bridge::Link {
     Domain settings;
-    std::unique_ptr<client::RelayClient> local;  ///< reads the relay (and injects, without requireSequence)
-    std::unique_ptr<client::RelayClient> remote; ///< NATS
+    std::unique_ptr<client::BusClient> local;  ///< reads the relay (and injects, without requireSequence)
+    std::unique_ptr<client::BusClient> remote; ///< NATS
     NatsTransport* natsTransport = nullptr;
     /// requireSequence: one producer connection per source, made when first needed.
-    std::array<std::unique_ptr<client::RelayClient>, 256> injectors;
+    std::array<std::unique_ptr<client::BusClient>, 256> injectors;
     RecentFrames recent;
     BridgeCounters counters;
 
-    client::RelayClient& injector(std::uint8_t source) {
+    client::BusClient& injector(std::uint8_t source) {
         if (!settings.requireSequence) return *local;
         auto& slot = injectors[source];
         if (!slot) {
             client::ClientOptions options;
             options.name = "bridge-inject";
             options.subscription = std::bitset<256>{}; // produces only
-            slot = std::make_unique<client::RelayClient>(settings.local(), options);
+            slot = std::make_unique<client::BusClient>(settings.local(), options);
         }
         return *slot;
     }
@@ -41,7 +41,7 @@ namespace {
 
 /// Publishes, waiting out backpressure up to `blockMs` where the domain
 /// never drops; false when the frame was not taken.
-bool forward(client::RelayClient& to, const wire::FrameView& frame, bool dropWhenFull, int blockMs) {
+bool forward(client::BusClient& to, const wire::FrameView& frame, bool dropWhenFull, int blockMs) {
     const std::span<const std::uint8_t> bytes(frame.data(), frame.size());
     if (to.publish(bytes) == transport::SendStatus::Ok) return true;
     if (dropWhenFull) return false;
@@ -56,12 +56,12 @@ Bridge::Bridge(std::vector<Domain> domains, int blockMs) : m_blockMs(blockMs) {
         link->settings = std::move(settings);
         client::ClientOptions localOptions;
         localOptions.name = "bridge";
-        link->local = std::make_unique<client::RelayClient>(link->settings.local(), localOptions);
+        link->local = std::make_unique<client::BusClient>(link->settings.local(), localOptions);
         auto nats = std::make_unique<NatsTransport>(link->settings.nats);
         link->natsTransport = nats.get();
         client::ClientOptions remoteOptions;
         remoteOptions.name = link->settings.nats.name;
-        link->remote = std::make_unique<client::RelayClient>(std::move(nats), remoteOptions);
+        link->remote = std::make_unique<client::BusClient>(std::move(nats), remoteOptions);
         m_links.push_back(std::move(link));
     }
 }

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <chrono>
 
-#include "alphapulse/client/multi_relay_consumer.hpp"
-#include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/client/multi_bus_consumer.hpp"
+#include "alphapulse/client/bus_client.hpp"
 #include "alphapulse/config/transport_table.hpp"
 
 namespace alphapulse::dashboard {
@@ -21,7 +21,7 @@ LiveView::LiveView(config::Deployment deployment, LiveViewOptions options)
     : m_deployment(std::move(deployment)),
       m_options(std::move(options)),
       m_aggregator(std::make_unique<Aggregator>(m_options.aggregator)),
-      m_consumer(std::make_unique<client::MultiRelayConsumer>()) {
+      m_consumer(std::make_unique<client::MultiBusConsumer>()) {
     client::ClientOptions clientOptions;
     clientOptions.name = m_options.clientName;
     for (const auto& settings : m_deployment.domains) {

@@ -207,7 +207,7 @@ void finish(const Section& s, DomainSettings& d) {
 
 /// NATS subscribes in connect(), so it is told the client's subscription
 /// (nullopt: the whole domain) before, not only by the Subscribe frame
-/// RelayClient sends next: a producer then never subscribes at all
+/// BusClient sends next: a producer then never subscribes at all
 /// (docs/design/nats.md, "Subscriptions").
 std::unique_ptr<transport::Transport> make(const DomainSettings& d, std::string_view clientName,
                                            const std::optional<std::bitset<256>>& subscription) {

@@ -1,5 +1,5 @@
 #pragma once
-// Says on a stream (stderr) what RelayClient's gap detection found, so that
+// Says on a stream (stderr) what BusClient's gap detection found, so that
 // a lost frame is never silent: one JSON line per gap event,
 //   {"gap":{"domain":"execution","source":80,"source_name":"ExecutionEngine","first_missing":130,"missing":10045}}
 // at most `linesPerSecond` of them, so that a flood of gaps (a producer
@@ -14,7 +14,7 @@
 #include <cstdio>
 #include <string>
 
-#include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/client/bus_client.hpp"
 
 namespace alphapulse::client {
 
@@ -25,7 +25,7 @@ public:
 
     /// Reports `client`'s gaps from now on (replaces its onGap callback).
     /// The reporter must outlive the client's use of it.
-    void attach(RelayClient& client);
+    void attach(BusClient& client);
 
     /// One gap event: printed, or counted when the second's lines are used up.
     void report(std::uint8_t source, std::uint64_t firstMissing, std::uint64_t missing);

@@ -1,5 +1,5 @@
 #pragma once
-// What a RelayClient remembers to resume after a reconnect
+// What a BusClient remembers to resume after a reconnect
 // (docs/design/recovery.md): per source, the last sequence it delivered to
 // the application, and the relay's clock at its first connection (since_ns,
 // from the relay's Snapshot BEGIN). Its Subscribe carries both, and a

@@ -1,6 +1,6 @@
 #pragma once
 // What an acknowledged producer keeps until the relay's journal holds it
-// (docs/design/recovery.md, "RelayClient as a producer"): every frame
+// (docs/design/recovery.md, "BusClient as a producer"): every frame
 // published, in order, in one byte ring of `capacity` bytes allocated on the
 // first push (not touched until used), until an ACK for its source carries
 // its sequence or a later one.

@@ -46,7 +46,7 @@ namespace alphapulse::transport {
 class Transport;
 }
 namespace alphapulse::client {
-class RelayClient;
+class BusClient;
 struct ClientOptions;
 } // namespace alphapulse::client
 
@@ -151,10 +151,10 @@ enum class SubscriptionSource : std::uint8_t {
     Options, ///< options.subscription when it has one (a command's --types, a pure producer), else the file's
 };
 
-/// A RelayClient on that transport, subscribed as `source` says. Transports
+/// A BusClient on that transport, subscribed as `source` says. Transports
 /// that subscribe when they connect (NATS) get that subscription up front,
 /// so they subscribe once, to the right subjects.
-[[nodiscard]] std::unique_ptr<client::RelayClient> makeClient(const Deployment& deployment, wire::Domain domain,
+[[nodiscard]] std::unique_ptr<client::BusClient> makeClient(const Deployment& deployment, wire::Domain domain,
                                                               const client::ClientOptions& options,
                                                               SubscriptionSource source = SubscriptionSource::File);
 

@@ -87,7 +87,7 @@ struct NatsOptions {
 
     // --- delivery to the caller's thread
     /// Types delivered; nullopt = all the bus carries, {} = none (a producer).
-    /// A Subscribe frame sent through send() replaces it (RelayClient does).
+    /// A Subscribe frame sent through send() replaces it (BusClient does).
     std::optional<std::bitset<256>> subscription;
     std::size_t receiveQueueFrames = 1 << 16; ///< frames arrived and not yet received (rounded up to a power of two)
     /// Queue full: drop the frame (counted; market data), or hold nats.c's

@@ -5,7 +5,7 @@
 // unchanged, one frame per NATS message, on the subject of their type
 // (subjects.hpp), so the CRC holds end to end. The relay's rules hold:
 //  - no echo: the server never returns a connection's own frames to it;
-//  - subscriptions: the Subscribe frame RelayClient sends through send() is
+//  - subscriptions: the Subscribe frame BusClient sends through send() is
 //    not published: it becomes NATS subscriptions (a wildcard for the whole
 //    domain, or one subject per type; none for a pure producer);
 //  - the domain's rules (transport::DomainPolicy, fields from frame_policy.hpp)
@@ -35,7 +35,7 @@
 namespace alphapulse::nats {
 
 struct NatsCounters {
-    std::uint64_t framesPublished = 0;
+    std::uint64_t framesPublished = 0;    ///< frames handed to nats.c, one message each (not send() calls)
     std::uint64_t framesReceived = 0;     ///< delivered to the handler
     std::uint64_t dropsOutOfDomain = 0;   ///< both directions
     std::uint64_t dropsBadChecksum = 0;   ///< both directions

@@ -1,7 +1,7 @@
 #pragma once
 // Transport over TCP to a relay on another machine (or this one): the same
 // frames, framing and semantics as UnixSocketTransport (StreamTransport),
-// with TCP_NODELAY and a bounded connect. RelayClient reconnects it.
+// with TCP_NODELAY and a bounded connect. BusClient reconnects it.
 #include <cstdint>
 #include <string>
 

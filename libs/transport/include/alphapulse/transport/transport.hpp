@@ -23,7 +23,7 @@ namespace alphapulse::transport {
 enum class SendStatus : std::uint8_t {
     Ok,          ///< taken (queued or written)
     WouldBlock,  ///< nothing taken: the bus is full for now (backpressure); retry later
-    Closed,      ///< the connection is gone; reconnecting is the caller's (or RelayClient's) job
+    Closed,      ///< the connection is gone; reconnecting is the caller's (or BusClient's) job
 };
 
 /// A non-owning callable for delivered frames (no allocation, unlike std::function).

@@ -25,8 +25,8 @@
 #include <string>
 #include <string_view>
 
-#include "alphapulse/client/multi_relay_consumer.hpp"
-#include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/client/multi_bus_consumer.hpp"
+#include "alphapulse/client/bus_client.hpp"
 #include "alphapulse/config/deployment.hpp"
 #include "alphapulse/wire/message_type.hpp"
 
@@ -49,7 +49,7 @@ void addCommonOptions(CLI::App& app, CommonOptions& options);
 /// the deployment with the service's name overrides it. This is the one place
 /// that decides how a service reaches a domain; it also reports the client's
 /// gaps (see above).
-[[nodiscard]] std::unique_ptr<client::RelayClient> connect(const config::Deployment& deployment, wire::Domain domain,
+[[nodiscard]] std::unique_ptr<client::BusClient> connect(const config::Deployment& deployment, wire::Domain domain,
                                                            const std::string& name,
                                                            std::initializer_list<wire::MessageType> types);
 
@@ -94,11 +94,11 @@ private:
 /// produced, bad sequence, ... : wire/relay_errors.hpp) away from its domain
 /// handlers to stderr, one JSON line each, and counts them ("relay_errors"
 /// in the stats line). A relay sends them whatever the subscription says.
-void reportRelayErrors(client::MultiRelayConsumer& consumer, Stats& stats);
+void reportRelayErrors(client::MultiBusConsumer& consumer, Stats& stats);
 
 /// Publishes one whole frame, waiting out backpressure and a reconnect for
 /// up to `timeout`. False (and a line on stderr) when it could not.
-bool publish(client::RelayClient& client, std::span<const std::uint8_t> frame,
+bool publish(client::BusClient& client, std::span<const std::uint8_t> frame,
              std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
 
 /// Runs `main` with the service's command line parsed: returns the exit

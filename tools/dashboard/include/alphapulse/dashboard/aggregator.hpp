@@ -1,6 +1,6 @@
 #pragma once
 // What the dashboard and `alphapulse top` show, computed from the frames a
-// MultiRelayConsumer delivers: counts and rates per domain, message type and
+// MultiBusConsumer delivers: counts and rates per domain, message type and
 // source (the producer kind in the header: under `--profile load` the
 // synthetic feed's 200,000 frames/s stand apart from the real collectors),
 // the latest quote and trade per instrument, the recent signals, orders,
@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/client/bus_client.hpp"
 #include "alphapulse/codec/json.hpp"
 #include "alphapulse/dashboard/latency_histogram.hpp"
 #include "alphapulse/wire/frame.hpp"
@@ -39,7 +39,7 @@ struct AggregatorOptions {
     std::size_t recentEvents = 20;      ///< kept per category (signals, orders, fills, reports)
 };
 
-/// A connection's state as its RelayClient reports it (set by the owner of
+/// A connection's state as its BusClient reports it (set by the owner of
 /// the clients, which live on the consumer thread).
 struct ConnectionState {
     wire::Domain domain = wire::Domain::None;

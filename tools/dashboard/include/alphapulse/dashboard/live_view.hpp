@@ -1,6 +1,6 @@
 #pragma once
 // The dashboard's engine, shared by `alphapulse dashboard` (web page) and
-// `alphapulse top` (terminal): one MultiRelayConsumer with a client per
+// `alphapulse top` (terminal): one MultiBusConsumer with a client per
 // configured domain, built by config::makeClient so that every transport
 // works, feeding an Aggregator on its own thread; and a second thread
 // reading each relay's counters from its stats socket (a shared-memory
@@ -19,7 +19,7 @@
 #include "alphapulse/dashboard/relay_stats_reader.hpp"
 
 namespace alphapulse::client {
-class MultiRelayConsumer;
+class MultiBusConsumer;
 }
 
 namespace alphapulse::dashboard {
@@ -66,7 +66,7 @@ private:
     config::Deployment m_deployment;
     LiveViewOptions m_options;
     std::unique_ptr<Aggregator> m_aggregator;
-    std::unique_ptr<client::MultiRelayConsumer> m_consumer;
+    std::unique_ptr<client::MultiBusConsumer> m_consumer;
     std::vector<wire::Domain> m_domains;
 
     mutable std::mutex m_relaysMutex;

@@ -1,7 +1,12 @@
-// RelayClient and MultiRelayConsumer over in-process channels (the transport
+// BusClient and MultiBusConsumer over in-process channels (the transport
 // interface's second implementation): the same code runs over Unix sockets.
 #include <gtest/gtest.h>
 
+#include <type_traits>
+
+#include "alphapulse/client/bus_client.hpp"
+#include "alphapulse/client/multi_bus_consumer.hpp"
+// The names before the rename still compile (deprecated for one release).
 #include "alphapulse/client/multi_relay_consumer.hpp"
 #include "alphapulse/client/relay_client.hpp"
 #include "alphapulse/transport/channel_transport.hpp"
@@ -9,18 +14,24 @@
 
 using namespace alphapulse;
 using client::ClientOptions;
-using client::MultiRelayConsumer;
-using client::RelayClient;
+using client::BusClient;
+using client::MultiBusConsumer;
 using transport::ChannelHub;
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static_assert(std::is_same_v<client::RelayClient, BusClient>);
+static_assert(std::is_same_v<client::MultiRelayConsumer, MultiBusConsumer>);
+#pragma GCC diagnostic pop
 using transport::ChannelTransport;
 
 namespace {
 
-std::unique_ptr<RelayClient> clientOn(const std::shared_ptr<ChannelHub>& hub, ClientOptions options = {}) {
-    return std::make_unique<RelayClient>(std::make_unique<ChannelTransport>(hub), std::move(options));
+std::unique_ptr<BusClient> clientOn(const std::shared_ptr<ChannelHub>& hub, ClientOptions options = {}) {
+    return std::make_unique<BusClient>(std::make_unique<ChannelTransport>(hub), std::move(options));
 }
 
-int drain(RelayClient& c, std::vector<std::uint64_t>* seqs = nullptr) {
+int drain(BusClient& c, std::vector<std::uint64_t>* seqs = nullptr) {
     int total = 0;
     auto handler = [&](const wire::FrameView& f) {
         if (seqs != nullptr) seqs->push_back(f.sequence());
@@ -31,7 +42,7 @@ int drain(RelayClient& c, std::vector<std::uint64_t>* seqs = nullptr) {
 
 } // namespace
 
-TEST(RelayClient, DetectsGapsPerSource) {
+TEST(BusClient, DetectsGapsPerSource) {
     auto hub = ChannelHub::create({});
     auto producer = clientOn(hub);
     auto consumer = clientOn(hub);
@@ -46,7 +57,7 @@ TEST(RelayClient, DetectsGapsPerSource) {
     EXPECT_EQ(gaps[0], std::make_tuple(std::uint8_t{5}, std::uint64_t{4}, std::uint64_t{3}));
 }
 
-TEST(RelayClient, PureProducerReceivesNothingAndSubscriberOnlyItsTypes) {
+TEST(BusClient, PureProducerReceivesNothingAndSubscriberOnlyItsTypes) {
     auto hub = ChannelHub::create({});
     ClientOptions producerOnly;
     producerOnly.subscription = std::bitset<256>{};
@@ -62,7 +73,7 @@ TEST(RelayClient, PureProducerReceivesNothingAndSubscriberOnlyItsTypes) {
     EXPECT_EQ(drain(*other), 1);
 }
 
-TEST(RelayClient, BuffersWhileDisconnectedWithinItsBoundThenSendsInOrder) {
+TEST(BusClient, BuffersWhileDisconnectedWithinItsBoundThenSendsInOrder) {
     auto hub = ChannelHub::create({});
     auto consumer = clientOn(hub);
     ClientOptions options;
@@ -86,7 +97,7 @@ TEST(RelayClient, BuffersWhileDisconnectedWithinItsBoundThenSendsInOrder) {
         std::string describe() const override { return "never"; }
         std::string m_reason = "down";
     };
-    RelayClient offline(std::make_unique<NeverConnects>(), options);
+    BusClient offline(std::make_unique<NeverConnects>(), options);
     for (std::uint64_t i = 1; i <= 3; ++i) EXPECT_EQ(offline.publish(fixtures::tradeFrame(1, i)), transport::SendStatus::Ok);
     EXPECT_EQ(offline.publish(fixtures::tradeFrame(1, 4)), transport::SendStatus::WouldBlock);
     EXPECT_EQ(offline.bufferedBytes(), 3 * wire::TradeLayout::SIZE);
@@ -99,10 +110,10 @@ TEST(RelayClient, BuffersWhileDisconnectedWithinItsBoundThenSendsInOrder) {
     EXPECT_GE(producer->counters().reconnects, 1u);
 }
 
-TEST(MultiRelayConsumer, DispatchesByTypeThenDomainThenOther) {
+TEST(MultiBusConsumer, DispatchesByTypeThenDomainThenOther) {
     auto market = ChannelHub::create({"md", wire::Domain::MarketData});
     auto execution = ChannelHub::create({"ex", wire::Domain::Execution, 10'000, false});
-    MultiRelayConsumer dashboard;
+    MultiBusConsumer dashboard;
     dashboard.add(wire::Domain::MarketData, clientOn(market));
     dashboard.add(wire::Domain::Execution, clientOn(execution));
     EXPECT_THROW(dashboard.add(wire::Domain::Execution, clientOn(execution)), std::invalid_argument);

@@ -1,4 +1,4 @@
-#include "alphapulse/client/multi_relay_consumer.hpp"
+#include "alphapulse/client/multi_bus_consumer.hpp"
 
 #include <poll.h>
 
@@ -9,31 +9,31 @@
 
 namespace alphapulse::client {
 
-void MultiRelayConsumer::add(wire::Domain domain, std::unique_ptr<RelayClient> client) {
+void MultiBusConsumer::add(wire::Domain domain, std::unique_ptr<BusClient> client) {
     if (this->client(domain) != nullptr) {
-        throw std::invalid_argument("MultiRelayConsumer: a connection for this domain already exists");
+        throw std::invalid_argument("MultiBusConsumer: a connection for this domain already exists");
     }
     m_clients.push_back(Entry{domain, std::move(client)});
 }
 
-void MultiRelayConsumer::on(wire::MessageType type, Handler handler) {
+void MultiBusConsumer::on(wire::MessageType type, Handler handler) {
     m_byType[static_cast<std::uint8_t>(type)].push_back(std::move(handler));
 }
 
-void MultiRelayConsumer::onDomain(wire::Domain domain, Handler handler) {
+void MultiBusConsumer::onDomain(wire::Domain domain, Handler handler) {
     m_byDomain[static_cast<std::size_t>(domain)].push_back(std::move(handler));
 }
 
-void MultiRelayConsumer::onOther(Handler handler) { m_other.push_back(std::move(handler)); }
+void MultiBusConsumer::onOther(Handler handler) { m_other.push_back(std::move(handler)); }
 
-RelayClient* MultiRelayConsumer::client(wire::Domain domain) noexcept {
+BusClient* MultiBusConsumer::client(wire::Domain domain) noexcept {
     for (auto& entry : m_clients) {
         if (entry.domain == domain) return entry.client.get();
     }
     return nullptr;
 }
 
-void MultiRelayConsumer::dispatch(wire::Domain domain, const wire::FrameView& frame) {
+void MultiBusConsumer::dispatch(wire::Domain domain, const wire::FrameView& frame) {
     if (const auto& handlers = m_byType[frame.messageType()]; !handlers.empty()) {
         for (const auto& h : handlers) h(frame);
         return;
@@ -45,7 +45,7 @@ void MultiRelayConsumer::dispatch(wire::Domain domain, const wire::FrameView& fr
     for (const auto& h : m_other) h(frame);
 }
 
-int MultiRelayConsumer::drainAll() {
+int MultiBusConsumer::drainAll() {
     int dispatched = 0;
     for (auto& entry : m_clients) {
         // Each connection is drained without waiting; disconnected ones retry.
@@ -56,7 +56,7 @@ int MultiRelayConsumer::drainAll() {
     return dispatched;
 }
 
-int MultiRelayConsumer::poll(int timeoutMs) {
+int MultiBusConsumer::poll(int timeoutMs) {
     // Reused between calls: polling allocates nothing once warm.
     auto& fds = m_pollFds;
     fds.clear();
@@ -87,7 +87,7 @@ int MultiRelayConsumer::poll(int timeoutMs) {
     return drainAll();
 }
 
-int MultiRelayConsumer::pollWithoutDescriptors(Entry& first, int fdlessCount, int timeoutMs) {
+int MultiBusConsumer::pollWithoutDescriptors(Entry& first, int fdlessCount, int timeoutMs) {
     // Only one connection and it has no descriptor: let it wait its own way
     // (spin or futex) for the whole time. Otherwise wait on the first one in
     // slices of at most 1 ms and look at every connection between slices, so

@@ -1,8 +1,10 @@
-#include "alphapulse/client/relay_client.hpp"
+#include "alphapulse/client/bus_client.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <thread>
 
+#include "alphapulse/wire/frame.hpp"
 #include "alphapulse/wire/messages.hpp"
 #include "alphapulse/wire/subscribe.hpp"
 
@@ -26,7 +28,7 @@ void buildSubscribe(std::uint8_t* buffer, const std::bitset<256>& types) {
     builder.finish();
 }
 
-RelayClient::RelayClient(std::unique_ptr<transport::Transport> transport, ClientOptions options)
+BusClient::BusClient(std::unique_ptr<transport::Transport> transport, ClientOptions options)
     : m_transport(std::move(transport)), m_options(std::move(options)), m_backoff(m_options.initialBackoff),
       m_lastSequence(256, 0), m_unacked(std::max<std::size_t>(1, m_options.maxUnackedBytes)) {
     const std::string where = m_transport->describe();
@@ -35,11 +37,11 @@ RelayClient::RelayClient(std::unique_ptr<transport::Transport> transport, Client
     ensureConnected();
 }
 
-RelayClient::~RelayClient() {
+BusClient::~BusClient() {
     if (!m_closed) close(m_options.closeTimeout);
 }
 
-bool RelayClient::drain(std::chrono::milliseconds timeout) {
+bool BusClient::drain(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (m_ackMode) {
         // Done when the journal acknowledged everything: flush() reconnects
@@ -72,7 +74,7 @@ bool RelayClient::drain(std::chrono::milliseconds timeout) {
     }
 }
 
-bool RelayClient::close(std::chrono::milliseconds timeout) {
+bool BusClient::close(std::chrono::milliseconds timeout) {
     if (m_closed) return m_ackMode ? m_unacked.empty() : m_buffered.empty();
     const bool drained = drain(timeout);
     m_transport->close();
@@ -80,21 +82,21 @@ bool RelayClient::close(std::chrono::milliseconds timeout) {
     return drained;
 }
 
-void RelayClient::onGap(std::function<void(std::uint8_t, std::uint64_t, std::uint64_t)> callback) {
+void BusClient::onGap(std::function<void(std::uint8_t, std::uint64_t, std::uint64_t)> callback) {
     m_onGap = std::move(callback);
 }
 
-bool RelayClient::connected() const noexcept { return m_transport->connected(); }
-int RelayClient::pollFd() const noexcept { return m_transport->pollFd(); }
+bool BusClient::connected() const noexcept { return m_transport->connected(); }
+int BusClient::pollFd() const noexcept { return m_transport->pollFd(); }
 
-int RelayClient::reconnectDelayMs() const noexcept {
+int BusClient::reconnectDelayMs() const noexcept {
     if (m_transport->connected()) return 0;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(m_nextAttempt -
                                                                             std::chrono::steady_clock::now());
     return left.count() > 0 ? static_cast<int>(left.count()) : 0;
 }
 
-void RelayClient::recoverUnsent() {
+void BusClient::recoverUnsent() {
     // Frames the broken connection never delivered whole go first, ahead of
     // anything published since (they are older). They were accepted, so they
     // are kept even past maxBufferedBytes.
@@ -109,7 +111,7 @@ void RelayClient::recoverUnsent() {
     if (!m_scratch.empty()) m_buffered.insert(m_buffered.begin(), m_scratch.begin(), m_scratch.end());
 }
 
-bool RelayClient::ensureConnected() {
+bool BusClient::ensureConnected() {
     if (m_transport->connected()) return true;
     if (m_closed) return false;
     recoverUnsent();
@@ -137,7 +139,7 @@ bool RelayClient::ensureConnected() {
     return m_transport->connected();
 }
 
-SendStatus RelayClient::publish(std::span<const std::uint8_t> frames) {
+SendStatus BusClient::publish(std::span<const std::uint8_t> frames) {
     if (m_closed) return SendStatus::Closed;
     if (m_ackMode) {
         // A copy into the ring, then whatever the transport takes of what is
@@ -186,7 +188,7 @@ SendStatus RelayClient::publish(std::span<const std::uint8_t> frames) {
     return SendStatus::Ok;
 }
 
-bool RelayClient::publishBlocking(std::span<const std::uint8_t> frames, std::chrono::milliseconds timeout) {
+bool BusClient::publishBlocking(std::span<const std::uint8_t> frames, std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         const auto status = publish(frames);
@@ -201,7 +203,7 @@ bool RelayClient::publishBlocking(std::span<const std::uint8_t> frames, std::chr
     }
 }
 
-void RelayClient::flush() {
+void BusClient::flush() {
     if (!ensureConnected()) return;
     if (m_ackMode) {
         // A producer-only client reads its ACKs here (nothing else polls it).
@@ -215,7 +217,7 @@ void RelayClient::flush() {
     m_transport->flush();
 }
 
-void RelayClient::sendSubscribe() {
+void BusClient::sendSubscribe() {
     // Resume points go to relays only: other buses (channel, shared memory,
     // NATS) keep no journal and take a Subscribe as a subscription change.
     const std::string where = m_transport->describe();
@@ -242,7 +244,7 @@ void RelayClient::sendSubscribe() {
     }
 }
 
-void RelayClient::track(const wire::FrameView& frame) {
+void BusClient::track(const wire::FrameView& frame) {
     ++m_counters.framesReceived;
     const std::uint8_t source = frame.source();
     if (frame.messageType() == static_cast<std::uint8_t>(wire::MessageType::Error) &&
@@ -263,7 +265,7 @@ void RelayClient::track(const wire::FrameView& frame) {
     last = seq;
 }
 
-int RelayClient::poll(transport::FrameHandler handler, int timeoutMs) {
+int BusClient::poll(transport::FrameHandler handler, int timeoutMs) {
     if (!m_held.empty()) return deliverHeld(handler); // read by flush()/drain(): older than what comes next
     if (!ensureConnected()) {
         const int wait = std::min(timeoutMs < 0 ? 1000 : timeoutMs, reconnectDelayMs());
@@ -289,9 +291,9 @@ int RelayClient::poll(transport::FrameHandler handler, int timeoutMs) {
     return n;
 }
 
-bool RelayClient::producerOnly() const noexcept { return m_options.subscription && m_options.subscription->none(); }
+bool BusClient::producerOnly() const noexcept { return m_options.subscription && m_options.subscription->none(); }
 
-bool RelayClient::takeControl(const wire::FrameView& frame) {
+bool BusClient::takeControl(const wire::FrameView& frame) {
     if (m_ackMode && frame.messageType() == static_cast<std::uint8_t>(wire::MessageType::Snapshot) &&
         isRelaySource(frame.source())) {
         const auto view = wire::SnapshotView::parse(frame.data(), frame.size(), /*verifyChecksum=*/false);
@@ -313,7 +315,7 @@ bool RelayClient::takeControl(const wire::FrameView& frame) {
     return false;
 }
 
-void RelayClient::sendAckSubscribe() {
+void BusClient::sendAckSubscribe() {
     // Where the journal stands for every source kept: its answer (one ACK
     // each) forgets what it holds, and resending starts after it.
     m_unacked.rewind();
@@ -344,13 +346,13 @@ void RelayClient::sendAckSubscribe() {
     sendRetained();
 }
 
-void RelayClient::checkReplyDeadline() {
+void BusClient::checkReplyDeadline() {
     // A relay that does not answer (no journal, or slow): resend everything
     // kept; a journaled relay drops what it holds already.
     if (m_awaitingReply && std::chrono::steady_clock::now() >= m_replyDeadline) m_awaitingReply = false;
 }
 
-void RelayClient::sendRetained() {
+void BusClient::sendRetained() {
     constexpr std::size_t PIECE = 256 << 10; // whole frames; the transport's ring need not grow
     while (!m_awaitingReply && m_transport->connected()) {
         const auto piece = m_unacked.unsent(PIECE);
@@ -366,7 +368,7 @@ void RelayClient::sendRetained() {
     }
 }
 
-int RelayClient::readReplies(int timeoutMs) {
+int BusClient::readReplies(int timeoutMs) {
     if (!m_transport->connected()) return 0;
     auto take = [this](const wire::FrameView& frame) {
         if (!takeControl(frame)) m_held.insert(m_held.end(), frame.data(), frame.data() + frame.size());
@@ -378,16 +380,13 @@ int RelayClient::readReplies(int timeoutMs) {
     return n;
 }
 
-int RelayClient::deliverHeld(transport::FrameHandler handler) {
+int BusClient::deliverHeld(transport::FrameHandler handler) {
     int n = 0;
-    for (std::size_t at = 0; at < m_held.size(); ++n) {
-        const std::size_t size = wire::header::SIZE +
-                                 wire::loadLe<std::uint32_t>(m_held.data() + at + wire::header::PAYLOAD_SIZE_OFFSET);
-        const wire::FrameView frame(m_held.data() + at, size);
-        track(frame);
-        m_resume.delivered(frame);
-        handler(frame);
-        at += size;
+    // Held frames were whole frames when they arrived: no payload bound here.
+    for (wire::FrameCursor cursor(m_held, std::numeric_limits<std::uint32_t>::max()); const auto frame = cursor.next(); ++n) {
+        track(*frame);
+        m_resume.delivered(*frame);
+        handler(*frame);
     }
     m_held.clear();
     return n;
