@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fails when tools/wireshark/alphapulse.lua is not what gen_dissector prints
-(the wire library's layout tables followed by dissector_engine.lua); with
---update, rewrites it. tools/wireshark/regenerate.sh runs the update."""
+(the wire library's layout tables followed by the hand-written engine the
+file itself keeps at its end); with --update, rewrites it. tools/wireshark/regenerate.sh runs the update."""
 import argparse
 import subprocess
 import sys
@@ -10,12 +10,11 @@ import sys
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--generator", required=True, help="path of the gen_dissector executable")
-    ap.add_argument("--engine", required=True, help="tools/wireshark/dissector_engine.lua")
     ap.add_argument("--dissector", required=True, help="tools/wireshark/alphapulse.lua")
     ap.add_argument("--update", action="store_true", help="rewrite the dissector")
     args = ap.parse_args()
 
-    want = subprocess.run([args.generator, args.engine], check=True, capture_output=True).stdout.decode()
+    want = subprocess.run([args.generator, args.dissector], check=True, capture_output=True).stdout.decode()
     if args.update:
         with open(args.dissector, "w", encoding="utf-8") as f:
             f.write(want)

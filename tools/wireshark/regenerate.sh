@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates tools/wireshark/alphapulse.lua from the wire library's layout
-# tables (gen_dissector.cpp) and the hand-written dissector_engine.lua.
+# tables (gen_dissector.cpp), keeping the hand-written engine at its end.
 #   tools/wireshark/regenerate.sh [BUILD_DIR]     (default: build)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -15,4 +15,4 @@ if [[ -z "$generator" ]]; then
   exit 1
 fi
 python3 "$repo/test/wireshark/check_in_sync.py" --generator "$generator" \
-  --engine "$repo/tools/wireshark/dissector_engine.lua" --dissector "$repo/tools/wireshark/alphapulse.lua" --update
+  --dissector "$repo/tools/wireshark/alphapulse.lua" --update
