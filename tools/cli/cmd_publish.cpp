@@ -34,6 +34,7 @@
 #include "alphapulse/wire/relay_errors.hpp"
 #include "byte_input.hpp"
 #include "cli11.hpp"
+#include "bus_options.hpp"
 #include "commands.hpp"
 #include "publish_domain.hpp"
 #include "relay_path.hpp"
@@ -446,9 +447,7 @@ void addPublishCommand(CLI::App& app) {
     auto options = std::make_shared<PublishOptions>();
     auto* cmd = app.add_subcommand("publish", "Encode JSON Lines from stdin and send them to a relay; exits 0 only "
                                               "if nothing says a frame may not have arrived (3 otherwise)");
-    cmd->add_option("socket", options->socket, "The relay's socket path (or --domain)");
-    cmd->add_option("--domain", options->domain, "market_data, signals, execution or system: that domain's bus");
-    cmd->add_option("--config", options->config, "Deployment file saying where each domain's bus is (with --domain)");
+    addBusAddressOptions(*cmd, options->socket, options->domain, options->config);
     cmd->add_flag("--keep-going", options->keepGoing, "Skip lines that do not encode instead of stopping");
     cmd->add_flag("--no-ack", options->noAck,
                   "On a relay with a journal, do not ask it to acknowledge (nothing is kept for resending after a "

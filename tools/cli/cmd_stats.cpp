@@ -12,6 +12,7 @@
 #include "alphapulse/dashboard/relay_stats_reader.hpp"
 #include "alphapulse/relay/relay_stats.hpp"
 #include "cli11.hpp"
+#include "bus_options.hpp"
 #include "commands.hpp"
 #include "relay_path.hpp"
 #include "stats_socket.hpp"
@@ -96,15 +97,9 @@ int runStats(const StatsOptions& options) {
 void addStatsCommand(CLI::App& app) {
     auto options = std::make_shared<StatsOptions>();
     auto* cmd = app.add_subcommand("stats", "Print a running relay's counters (JSON, or Prometheus text)");
-    cmd->add_option("socket", options->socket, "The relay's socket path (or --domain)");
-    cmd->add_option("--domain", options->domain, "market_data, signals, execution or system: that domain's relay");
-    cmd->add_option("--config", options->config, "Deployment file saying where each domain's relay is (with --domain)");
+    addBusAddressOptions(*cmd, options->socket, options->domain, options->config);
     cmd->add_flag("--prometheus", options->prometheus, "Prometheus text exposition format");
-    cmd->add_option("--timeout", options->timeoutS,
-                    "Seconds to wait for a relay that is not there or refuses (starting, restarting) before "
-                    "failing; 0: forever")
-        ->check(CLI::NonNegativeNumber)
-        ->capture_default_str();
+    addRelayWaitOption(*cmd, options->timeoutS);
     cmd->callback([options] {
         const int status = runStats(*options);
         if (status != 0) throw CLI::RuntimeError(status);

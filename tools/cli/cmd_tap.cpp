@@ -17,6 +17,7 @@
 #include "alphapulse/config/deployment.hpp"
 #include "alphapulse/transport/unix_socket_transport.hpp"
 #include "cli11.hpp"
+#include "bus_options.hpp"
 #include "commands.hpp"
 #include "relay_path.hpp"
 #include "relay_wait.hpp"
@@ -140,18 +141,12 @@ void addTapCommand(CLI::App& app) {
     auto options = std::make_shared<TapOptions>();
     auto* cmd = app.add_subcommand("tap", "Print a relay's frames as JSON Lines (like decode), live; sequence gaps "
                                           "and a final summary on stderr");
-    cmd->add_option("socket", options->socket, "The relay's socket path (or --domain)");
-    cmd->add_option("--domain", options->domain, "market_data, signals, execution or system: that domain's bus");
-    cmd->add_option("--config", options->config, "Deployment file saying where each domain's bus is (with --domain)");
+    addBusAddressOptions(*cmd, options->socket, options->domain, options->config);
     cmd->add_option("--name", options->name, "Client name: its consumers: entry in the deployment subscribes it");
     cmd->add_option("--types", options->types, "Only these message types (names, comma separated)")->delimiter(',');
     cmd->add_flag("--no-verify", options->noVerify, "Do not verify checksums");
     cmd->add_option("--count", options->count, "Stop after this many frames");
-    cmd->add_option("--timeout", options->timeoutS,
-                    "Seconds to wait for a relay that is not there or refuses (starting, restarting) before "
-                    "failing; 0: forever")
-        ->check(CLI::NonNegativeNumber)
-        ->capture_default_str();
+    addRelayWaitOption(*cmd, options->timeoutS);
     cmd->callback([options] {
         const int status = runTap(*options);
         if (status != 0) throw CLI::RuntimeError(status);
