@@ -4,7 +4,11 @@ function(alphapulse_add_library name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
   add_library(alphapulse_${name} ${ARG_SOURCES})
   add_library(alphapulse::${name} ALIAS alphapulse_${name})
-  set_target_properties(alphapulse_${name} PROPERTIES EXPORT_NAME ${name} OUTPUT_NAME alphapulse_${name})
+  # Unity batches: the library's files compiled a few at a time, their shared
+  # headers parsed once per batch instead of once per file (names private to
+  # a file must therefore not clash with another file's of the same library).
+  set_target_properties(alphapulse_${name} PROPERTIES EXPORT_NAME ${name} OUTPUT_NAME alphapulse_${name}
+                        UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
   target_include_directories(alphapulse_${name} PUBLIC
     $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)

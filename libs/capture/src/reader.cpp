@@ -24,7 +24,9 @@ using detail::FramesBlockView;
 using detail::IndexEntry;
 using detail::SourceRange;
 
-namespace {
+// Named, not anonymous: Reader::Impl holds these (and a unity build
+// includes this file, where an anonymous type in a member is an error).
+namespace reader_detail {
 
 struct BlockRef {
     std::uint64_t offset = 0;
@@ -69,7 +71,8 @@ struct Cursor {
 std::uint8_t frameSource(std::span<const std::uint8_t> frame) { return frame[6]; }
 std::uint64_t frameSequence(std::span<const std::uint8_t> frame) { return wire::loadLe<std::uint64_t>(frame.data() + 12); }
 
-} // namespace
+} // namespace reader_detail
+using namespace reader_detail;
 
 class Reader::Impl {
 public:
