@@ -797,7 +797,10 @@ Outcome runZmq(const Settings& s, int consumers, std::uint64_t frames, Mode mode
     return o;
 }
 
-Outcome runUnix(const Settings& s, std::uint64_t frames, Mode mode) {
+/// Two processes on the ends of one socket pair, no relay: `first` runs on
+/// one end and `second` on the other, each given its descriptor.
+template <typename First, typename Second>
+Outcome runSocketPair(const Settings& s, std::uint64_t frames, Mode mode, First first, Second second) {
     Outcome o;
     o.skipped = (!s.only.empty() && s.only != "unix") || skipMode(s, mode);
     if (o.skipped) return o;
@@ -810,11 +813,11 @@ Outcome runUnix(const Settings& s, std::uint64_t frames, Mode mode) {
     std::vector<pid_t> pids;
     pids.push_back(spawn([&] {
         ::close(sv[1]);
-        unixProducer(s, sv[0], frames, mode);
+        first(sv[0]);
     }));
     pids.push_back(spawn([&] {
         ::close(sv[0]);
-        unixConsumer(s, sv[1], frames, mode);
+        second(sv[1]);
     }));
     ::close(sv[0]);
     ::close(sv[1]);
@@ -824,31 +827,17 @@ Outcome runUnix(const Settings& s, std::uint64_t frames, Mode mode) {
     return o;
 }
 
+/// The floor: a producer writing straight to a consumer.
+Outcome runUnix(const Settings& s, std::uint64_t frames, Mode mode) {
+    return runSocketPair(
+        s, frames, mode, [&](int fd) { unixProducer(s, fd, frames, mode); },
+        [&](int fd) { unixConsumer(s, fd, frames, mode); });
+}
+
+/// The latency reference: a round trip through an echo process.
 Outcome runUnixRoundTrip(const Settings& s, std::uint64_t frames, Mode mode) {
-    Outcome o;
-    o.skipped = (!s.only.empty() && s.only != "unix") || skipMode(s, mode);
-    if (o.skipped) return o;
-    g_cpuSec = 0;
-    resetShared();
-    int sv[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) die("socketpair");
-    transport::setSocketBuffers(sv[0], 4 << 20);
-    transport::setSocketBuffers(sv[1], 4 << 20);
-    std::vector<pid_t> pids;
-    pids.push_back(spawn([&] {
-        ::close(sv[1]);
-        unixPinger(s, sv[0], frames, mode);
-    }));
-    pids.push_back(spawn([&] {
-        ::close(sv[0]);
-        unixEcho(sv[1]);
-    }));
-    ::close(sv[0]);
-    ::close(sv[1]);
-    if (waitFor([&] { return g_shared->ready.load() == 2; }, 5'000 * MS)) g_shared->start.store(1);
-    o.ok = reap(pids, 150'000 * MS) && g_shared->failed.load() == 0;
-    collect(o, 1, frames, mode);
-    return o;
+    return runSocketPair(
+        s, frames, mode, [&](int fd) { unixPinger(s, fd, frames, mode); }, [](int fd) { unixEcho(fd); });
 }
 
 // ---------------------------------------------------------------- reporting
