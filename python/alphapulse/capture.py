@@ -7,10 +7,11 @@
     cap.torn                                            # [(file, byte offset, why)] where a file was cut
 
 Reading walks block headers only: each frames block's columns (receive times, offsets) locate its
-frames, so no Python runs per frame (_capread.py checks and gathers a few MB of blocks at a time
-with numpy). The file is read with read() into a reused buffer, not mapped: on the machines
-measured, the page faults of a mapping cost more than the copy. Block CRCs are checked (ISA-L's
-CRC through ctypes when present); frame checksums too with verify=True (vectorised, slower). A
+frames, so no Python runs per frame (_capread.py checks and gathers a few MB of blocks at a time,
+with a small C kernel when it was built, else with numpy). The file is read with read() into a
+reused buffer, not mapped: on the machines measured, the page faults of a mapping cost more than
+the copy. Block CRCs are checked (ISA-L's CRC through ctypes when present); frame checksums too
+with verify=True (slower). A
 block whose header or payload does not check, or that the file ends inside, ends that file:
 everything before it is kept and `torn` says where (a recorder that crashed mid-write).
 """
@@ -240,7 +241,7 @@ class _Walk:
 
 def _scan_file(path, info: FileInfo, reader: Optional[_capread.Reader] = None, buf=None):
     """Walks a file's blocks (into `reader`; none: only checks them) and fills `info`."""
-    reader = reader or _capread.Reader(0, wanted=())
+    reader = reader or _capread.new_reader(0, wanted=())
     walk = _Walk(path, info, reader, np.empty(CHUNK_BYTES, np.uint8) if buf is None else buf)
     with open(path, "rb", buffering=0) as fh:
         walk.run(fh)
@@ -306,7 +307,7 @@ def read_capture(path, *, verify: bool = False, types=None, errors: str = "skip"
     cap = Capture()
     wanted = None if types is None else [layout(t).type for t in types]
     files = capture_files(path)
-    reader = _capread.Reader(sum(os.path.getsize(f) for f in files), verify=verify, errors=errors, wanted=wanted)
+    reader = _capread.new_reader(sum(os.path.getsize(f) for f in files), verify=verify, errors=errors, wanted=wanted)
     buf = None
     for f in files:
         with open(f, "rb") as fh:
