@@ -4,10 +4,12 @@
 in file_index order, zstd blocks, frame checksums, a torn tail at every cut point of the last block
 (everything before it kept, the offset reported), append after a torn tail, and to_pandas."""
 import gc
+import os
 import random
 import shutil
 import struct
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -20,7 +22,7 @@ import numpy as np
 
 import support
 from alphapulse import LAYOUTS, CaptureError, CaptureWriter, WireError, decode, encode, read_capture
-from alphapulse import capture
+from alphapulse import _capread, capture
 from alphapulse.capture import _ZSTD, _decompress
 from alphapulse.wire import frame_checksum
 
@@ -125,6 +127,19 @@ class Captures(unittest.TestCase):
         cap = read_capture(cut_file)
         self.assertEqual((cap.frame_count, cap.torn), (1201, []))
 
+    def test_backend_follows_the_environment(self):
+        """ALPHAPULSE_CAPREAD picks read_capture's engine (the ctest entries run this file with each)."""
+        wanted = os.environ.get("ALPHAPULSE_CAPREAD")
+        if wanted in ("native", "numpy"):
+            self.assertEqual(_capread.BACKEND, wanted)
+        code = "import alphapulse._capread as c; print(c.BACKEND)"
+        numpy_only = subprocess.run([sys.executable, "-c", code], env={**os.environ, "ALPHAPULSE_CAPREAD": "numpy"},
+                                    capture_output=True, text=True, check=True)
+        self.assertEqual(numpy_only.stdout.strip(), "numpy")
+        wrong = subprocess.run([sys.executable, "-c", code], env={**os.environ, "ALPHAPULSE_CAPREAD": "fast"},
+                               capture_output=True, text=True)
+        self.assertIn("ALPHAPULSE_CAPREAD=fast", wrong.stderr)
+
     def test_not_a_capture(self):
         bad = Path(self.tmp) / "bad.apcap"
         bad.write_bytes(b"not a capture file" * 10)
@@ -196,6 +211,8 @@ def reference_read(path, verify=False, errors="skip"):
             if compression not in (0, 1) or len(raw) != raw_size or count < 1:
                 return frames, times, skipped, (pos, "block")
             start = 12 * count + (4 if count % 2 else 0)
+            if start + 32 * count > raw_size:  # not even a header a frame
+                return frames, times, skipped, (pos, "block")
             block = []
             prev_end = start
             for i in range(count):
@@ -257,16 +274,60 @@ def damaged(frame: bytes, how: str) -> bytes:
     f = bytearray(frame)
     if how == "unknown_type":
         f[4] = 250
+    elif how.startswith("type_zero"):  # no layout either, and the numpy path's old marker for frames to drop
+        f[4] = 0
     elif how == "unknown_version":
         f[5] = 9
     elif how == "bad_size":
         f += bytes(8)
         struct.pack_into("<I", f, 8, len(f) - 32)
-    if how != "bad_checksum":
+    if how not in ("bad_checksum", "type_zero_bad_checksum"):
         struct.pack_into("<I", f, 28, frame_checksum(f))
     else:
         f[-1] ^= 1
     return bytes(f)
+
+
+def plain_frames_blocks(data: bytes) -> list:
+    """File offsets of the uncompressed frames blocks of a capture."""
+    starts, pos = [], 128
+    while pos < len(data):
+        starts.append(pos)
+        pos += 32 + ((struct.unpack_from("<I", data, pos + 8)[0] + 7) & ~7)
+    return [p for p in starts if data[p + 4] == 1 and data[p + 5] == 0]
+
+
+def BROKEN_FRAMING(plain: list) -> list:
+    """(block, how) for broken_block: every way a block's framing breaks, at several places."""
+    return [(plain[len(plain) // 2], "inside"), (plain[-1], "inside"), (plain[1], "overlap"), (plain[2], "outside"),
+            (plain[-1], "outside"), (plain[-1], "past"), (plain[-2], "unaligned"), (plain[3], "magic"),
+            (plain[4], "count")]
+
+
+def broken_block(data, block: int, how: str) -> bytearray:
+    """The capture with the frames block at `block` broken as `how` says, its CRCs resealed."""
+    broken = bytearray(data)
+    count = struct.unpack_from("<I", broken, block + 16)[0]
+    column = block + 32 + 8 * count
+    frames = column + 4 * count + (4 if count % 2 else 0)
+    if how == "inside":  # frame 1 at offset 8, inside frame 0
+        struct.pack_into("<I", broken, column + 4, 8)
+    elif how == "overlap":  # frame 1 where frame 2 is: a magic there, but frame 1 runs into it
+        struct.pack_into("<I", broken, column + 4, struct.unpack_from("<I", broken, column + 8)[0])
+    elif how == "outside":  # the last frame past the block
+        struct.pack_into("<I", broken, column + 4 * (count - 1), 1 << 30)
+    elif how == "past":  # the last frame's payload_size runs past the block
+        struct.pack_into("<I", broken, frames + struct.unpack_from("<I", broken, column + 4 * (count - 1))[0] + 8, 1 << 16)
+    elif how == "magic":  # frame 1's magic damaged
+        broken[frames + struct.unpack_from("<I", broken, column + 4)[0]] ^= 0xFF
+    elif how == "count":  # a count the block cannot hold (the header's, so it is resealed too)
+        struct.pack_into("<I", broken, block + 16, 1 << 20)
+    else:
+        struct.pack_into("<I", broken, column + 4, struct.unpack_from("<I", broken, column + 4)[0] + 4)
+    stored = struct.unpack_from("<I", broken, block + 8)[0]
+    struct.pack_into("<I", broken, block + 20, zlib.crc32(broken[block + 32:block + 32 + stored]))
+    struct.pack_into("<I", broken, block + 28, zlib.crc32(broken[block:block + 28]))
+    return broken
 
 
 class FastPathMatchesReference(unittest.TestCase):
@@ -281,7 +342,8 @@ class FastPathMatchesReference(unittest.TestCase):
         decoded = decode(sample)
         bounds = decoded.offsets.tolist() + [len(sample)]
         frames[100:100] = [sample[a:b] for a, b in zip(bounds, bounds[1:])]   # the recorded sample too
-        for i, how in zip(range(40, 3000, 97), ["unknown_type", "unknown_version", "bad_size", "bad_checksum"] * 9):
+        for i, how in zip(range(40, 3000, 97), ["unknown_type", "unknown_version", "bad_size", "bad_checksum", "type_zero",
+                                                          "type_zero_bad_checksum"] * 6):
             frames[i] = damaged(frames[i], how)
         cls.frames = frames
         cls.times = [1_700_000_000_000_000_000 + 7 * i + rng.randrange(5) for i in range(len(frames))]
@@ -365,35 +427,23 @@ class FastPathMatchesReference(unittest.TestCase):
                 self.check(cut)
             # an offsets column pointing into the next frame, CRCs resealed: the file ends at that block,
             # the blocks before it in the same read are kept
-            starts, pos = [], 128
-            while pos < len(data):
-                starts.append(pos)
-                pos += 32 + ((struct.unpack_from("<I", data, pos + 8)[0] + 7) & ~7)
-            plain = [p for p in starts if data[p + 4] == 1 and data[p + 5] == 0]
-            for block, how in [(plain[len(plain) // 2], "inside"), (plain[-1], "inside"), (plain[1], "overlap"),
-                               (plain[2], "outside"), (plain[-1], "outside"), (plain[-1], "past"),
-                               (plain[-2], "unaligned")]:
-                broken = bytearray(data)
-                count = struct.unpack_from("<I", broken, block + 16)[0]
-                column = block + 32 + 8 * count
-                if how == "inside":  # frame 1 at offset 8, inside frame 0
-                    struct.pack_into("<I", broken, column + 4, 8)
-                elif how == "overlap":  # frame 1 where frame 2 is: a magic there, but frame 1 runs into it
-                    struct.pack_into("<I", broken, column + 4, struct.unpack_from("<I", broken, column + 8)[0])
-                elif how == "outside":  # the last frame past the block
-                    struct.pack_into("<I", broken, column + 4 * (count - 1), 1 << 30)
-                elif how == "past":  # the last frame's payload_size runs past the block
-                    frames = column + 4 * count + (4 if count % 2 else 0)
-                    struct.pack_into("<I", broken, frames + struct.unpack_from("<I", broken, column + 4 * (count - 1))[0] + 8,
-                                     1 << 16)
-                else:
-                    struct.pack_into("<I", broken, column + 4, struct.unpack_from("<I", broken, column + 4)[0] + 4)
-                stored = struct.unpack_from("<I", broken, block + 8)[0]
-                struct.pack_into("<I", broken, block + 20, zlib.crc32(broken[block + 32:block + 32 + stored]))
-                struct.pack_into("<I", broken, block + 28, zlib.crc32(broken[block:block + 28]))
-                cut.write_bytes(bytes(broken))
+            plain = plain_frames_blocks(data)
+            for block, how in BROKEN_FRAMING(plain):
+                cut.write_bytes(bytes(broken_block(data, block, how)))
                 cap = self.check(cut)
                 self.assertEqual(cap.torn[0][1], block)
+
+    def test_the_first_broken_block_of_a_batch_ends_the_file(self):
+        """Two broken blocks read in one batch, the later one broken by a check made first (an
+        unaligned offset, a block too small for its count): the file ends at the earlier one."""
+        data = self.write("two.apcap", max_frames=200, index_every=1000).read_bytes()
+        plain = plain_frames_blocks(data)
+        cut = Path(self.tmp) / "two-broken.apcap"
+        for first, later in [("inside", "unaligned"), ("magic", "unaligned"), ("magic", "outside"), ("past", "count")]:
+            broken = broken_block(broken_block(data, plain[1], first), plain[3], later)
+            cut.write_bytes(bytes(broken))
+            cap = self.check(cut)
+            self.assertEqual(cap.torn[0][1], plain[1], (first, later))
 
     def test_single_type_and_types_filter(self):
         trades = [f for f in self.frames if f[4] == 1 and len(f) == 64]
@@ -459,6 +509,149 @@ class FastPathMatchesReference(unittest.TestCase):
         del big, got, want, arrays, arr, owner, trade
         gc.collect()
         self.assertEqual([ref for ref in owners if ref() is not None], [])
+
+
+def order_books(rng: random.Random, n: int) -> list:
+    """n OrderBooks of 0 to 40 levels a side (96 to 1376 bytes): many sizes, interleaved."""
+    return [encode("OrderBook", sequence=i + 1, timestamp=1_700_000_000_000_000_000 + i, instrument_id="NASDAQ Stock AAPL",
+                   bids=[(rng.randrange(1, 10**9), rng.randrange(1, 10**6)) for _ in range(rng.randrange(0, 41))],
+                   asks=[(rng.randrange(1, 10**9), rng.randrange(1, 10**6)) for _ in range(rng.randrange(0, 11))])
+            for i in range(n)]
+
+
+@unittest.skipIf(_capread.BACKEND != "native", "the C kernel is not loaded (ALPHAPULSE_CAPREAD=numpy, or not built)")
+class BackendsAgree(unittest.TestCase):
+    """The C kernel and the numpy path return the same bytes: arrays, VariableFrames' buffers, receive
+    times, skipped frames, where files end, and the same WireError."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="ap-pyback-")
+        rng = random.Random(1515)
+        sample = support.run(["replay"]).stdout
+        bounds = decode(sample).offsets.tolist() + [len(sample)]
+        frames = [sample[a:b] for a, b in zip(bounds, bounds[1:])] * 3 + order_books(rng, 1500) + every_type_frames(rng, 1500)
+        rng.shuffle(frames)
+        cls.clean = list(frames)
+        for i, how in zip(range(7, len(frames), 53), ["unknown_type", "unknown_version", "bad_size", "bad_checksum",
+                                                      "type_zero", "type_zero_bad_checksum"] * 40):
+            frames[i] = damaged(frames[i], how)
+        cls.frames = frames
+        cls.times = [1_700_000_000_000_000_000 + 3 * i for i in range(len(frames))]
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp)
+
+    def write(self, name, frames=None, compress=(False,), **kw) -> Path:
+        path = Path(self.tmp) / name
+        with CaptureWriter(path, "mixed", host="back", start_time=1, **kw) as w:
+            for i, (frame, when) in enumerate(zip(frames or self.frames, self.times)):
+                w.compress = compress[(i // 211) % len(compress)]
+                w.write(frame, when)
+                if i % 211 == 210:
+                    w.flush()
+        return path
+
+    def read(self, backend, path, **kw):
+        saved = _capread.BACKEND
+        _capread.BACKEND = backend
+        try:
+            return read_capture(path, **kw)
+        except WireError as e:
+            return e
+        finally:
+            _capread.BACKEND = saved
+
+    def agree(self, path, small_buffer=False, **kw):
+        """Both backends' reads of `path` in the usual batches (and with small_buffer, through a buffer
+        smaller than a block: a batch per block)."""
+        saved = capture.CHUNK_BYTES
+        try:
+            for chunk in (saved, 3000) if small_buffer else (saved,):
+                capture.CHUNK_BYTES = chunk
+                self.same(self.read("native", path, **kw), self.read("numpy", path, **kw))
+        finally:
+            capture.CHUNK_BYTES = saved
+
+    def same(self, got, want):
+        if isinstance(want, WireError):
+            self.assertIsInstance(got, WireError)
+            self.assertEqual((str(got), got.reason, got.offset), (str(want), want.reason, want.offset))
+            return
+        self.assertEqual(list(got.arrays), list(want.arrays))
+        for name, arr in want.arrays.items():
+            mine = got[name]
+            if isinstance(arr, np.ndarray):
+                self.assertEqual((mine.dtype, mine.tobytes()), (arr.dtype, arr.tobytes()), name)
+            else:
+                self.assertEqual(bytes(mine._u8), bytes(arr._u8), name)
+                self.assertEqual((mine.offsets.tolist(), mine.sizes.tolist()), (arr.offsets.tolist(), arr.sizes.tolist()), name)
+                self.assertEqual((mine.fixed.dtype, mine.fixed.tobytes()), (arr.fixed.dtype, arr.fixed.tobytes()), name)
+            self.assertEqual(got.receive_times[name].tobytes(), want.receive_times[name].tobytes(), name)
+        self.assertEqual(got.skipped, want.skipped)
+        self.assertEqual([repr(f) for f in got.files], [repr(f) for f in want.files])
+
+    def test_market_mix_and_every_type(self):
+        path = self.write("mix.apcap", max_frames=4096, max_bytes=1 << 20)
+        self.agree(path, small_buffer=True)
+        self.agree(path, verify=True)
+        self.agree(self.write("clean.apcap", frames=self.clean, max_frames=300), verify=True)
+        self.assertEqual(self.read("native", path).counts(), self.read("numpy", path).counts())
+
+    def test_types_filters(self):
+        path = self.write("filter.apcap", max_frames=500)
+        for types, verify in ((["Quote"], False), (["OrderBook"], True), (["Trade", "OrderBook", "PoolDiscovered"], False),
+                              ([], True), (list(LAYOUTS), True)):
+            self.agree(path, types=types, verify=verify)
+
+    def test_refused_frames_skip_and_raise(self):
+        path = self.write("refused.apcap", max_frames=700)
+        for verify in (False, True):
+            self.agree(path, verify=verify)
+            self.agree(path, verify=verify, errors="raise")
+            self.assertIsInstance(self.read("native", path, verify=verify, errors="raise"), WireError)
+
+    @unittest.skipIf(_ZSTD is None, "libzstd is not installed")
+    def test_compressed_blocks(self):
+        path = self.write("z.apcap", compress=(True, False), max_frames=400)
+        self.agree(path, verify=True)
+        self.agree(path, errors="raise")
+
+    def test_torn_tails_and_broken_framing(self):
+        data = self.write("whole.apcap", max_frames=250, index_every=3).read_bytes()
+        cut = Path(self.tmp) / "cut.apcap"
+        for at in sorted(random.Random(7).sample(range(128, len(data)), 12)) + [len(data) - 1]:
+            cut.write_bytes(data[:at])
+            self.agree(cut)
+        plain = plain_frames_blocks(data)
+        for block, how in BROKEN_FRAMING(plain) + [(plain[0], "count")]:
+            cut.write_bytes(bytes(broken_block(data, block, how)))
+            self.agree(cut, small_buffer=True)
+            self.assertIsNotNone(self.read("native", cut).files[0].torn)
+
+    def test_outputs_and_refused_lists_that_grow(self):
+        """Outputs sized far too small (the kernel asks for room, then resumes where it stopped), and
+        more refused frames in one batch than the kernel's first list holds."""
+        unknown = [damaged(f, "unknown_type") for f in self.clean[:3000]]
+        path = self.write("grow.apcap", frames=self.frames[:1500] + unknown, max_frames=4096, max_bytes=4 << 20)
+        results = []
+        for backend in (_capread.NativeReader, _capread.Reader):
+            reader = backend(0, verify=True)
+            info = capture.read_header(path.read_bytes()[:128], path)
+            capture._scan_file(path, info, reader)
+            results.append((reader.final(), reader.skipped))
+        (got, got_skipped), (want, want_skipped) = results
+        self.assertEqual(sorted(got), sorted(want))
+        for t, (arr, times) in want.items():
+            mine = got[t][0]
+            if isinstance(arr, np.ndarray):
+                self.assertEqual(mine.tobytes(), arr.tobytes(), t)
+            else:
+                self.assertEqual((bytes(mine._u8), mine.fixed.tobytes()), (bytes(arr._u8), arr.fixed.tobytes()), t)
+            self.assertEqual(got[t][1].tolist(), times.tolist(), t)
+        self.assertEqual(got_skipped, want_skipped)
+        self.assertGreater(len(got_skipped), 3000)
 
 
 if __name__ == "__main__":
