@@ -70,8 +70,8 @@ int runCache(const CacheCommandOptions& options) {
     for (;; ++frames) {
         if (!input.require(1)) break;
         if (input.require(wire::header::SIZE)) {
-            const auto payload = wire::loadLe<std::uint32_t>(input.data() + wire::header::PAYLOAD_SIZE_OFFSET);
-            if (payload <= wire::header::DEFAULT_MAX_PAYLOAD) input.require(wire::header::SIZE + payload);
+            const auto size = wire::header::frameSize(input.data());
+            if (size <= wire::header::SIZE + wire::header::DEFAULT_MAX_PAYLOAD) input.require(size);
         }
         const schema::ProcessResult r = cache.processMessage(input.data(), input.size());
         if (!r.ok()) {

@@ -96,8 +96,7 @@ int runDecode(const DecodeCommandOptions& options) {
         auto length = wire::frameLength(input.data(), input.size(), options.maxPayload);
         if (!length && length.error() == WireError::Truncated && haveHeader) {
             // frameLength checked payload_size against the maximum, so this stays bounded.
-            input.require(wire::header::SIZE +
-                          wire::loadLe<std::uint32_t>(input.data() + wire::header::PAYLOAD_SIZE_OFFSET));
+            input.require(wire::header::frameSize(input.data()));
             length = wire::frameLength(input.data(), input.size(), options.maxPayload);
         }
         if (!length) {

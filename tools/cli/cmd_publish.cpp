@@ -358,8 +358,7 @@ std::optional<std::size_t> nextRawFrame(ByteInput& input, std::size_t index, std
         if (length) return *length;
         const bool truncated = length.error() == wire::WireError::Truncated;
         if (truncated && have && input.size() >= wire::header::SIZE && need == wire::header::SIZE) {
-            need = wire::header::SIZE +
-                   wire::loadLe<std::uint32_t>(input.data() + wire::header::PAYLOAD_SIZE_OFFSET);
+            need = wire::header::frameSize(input.data());
             continue;
         }
         if (truncated && stopSignal() != 0) return std::nullopt;

@@ -39,7 +39,7 @@ Error parseFramesBlock(const std::uint8_t* raw, std::size_t rawSize, std::uint32
         if (loadLe<std::uint32_t>(f) != wire::header::MAGIC) {
             return {ErrorCode::BadFrame, {}, framesAt + offset, "frame " + std::to_string(i) + " has no wire magic"};
         }
-        const std::uint64_t length = wire::header::SIZE + std::uint64_t{loadLe<std::uint32_t>(f + 8)};
+        const std::uint64_t length = wire::header::frameSize(f);
         if (length > framesSize - offset) {
             return {ErrorCode::BadFrame, {}, framesAt + offset,
                     "frame " + std::to_string(i) + "'s payload_size runs past the block"};

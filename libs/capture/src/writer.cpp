@@ -287,9 +287,7 @@ void Writer::Impl::noteSource(const std::uint8_t* frame) {
 
 bool Writer::Impl::append(const std::uint8_t* frame, std::size_t size, std::uint64_t receiveTimeNs) {
     if (m_fd < 0) return fail({ErrorCode::Io, m_path, 0, "the writer is closed"});
-    if (size < wire::header::SIZE ||
-        wire::header::SIZE + std::uint64_t{wire::loadLe<std::uint32_t>(frame + wire::header::PAYLOAD_SIZE_OFFSET)} !=
-            size ||
+    if (size < wire::header::SIZE || wire::header::frameSize(frame) != size ||
         wire::loadLe<std::uint32_t>(frame) != wire::header::MAGIC) {
         return fail({ErrorCode::BadFrame, m_path, m_fileSize, "not a whole frame (magic, then 32 + payload_size bytes)"});
     }

@@ -7,7 +7,7 @@ namespace alphapulse::client {
 
 wire::FrameView UnackedFrames::frameAt(std::uint64_t p) const noexcept {
     const std::uint8_t* data = m_ring.get() + p % m_capacity;
-    return {data, wire::header::SIZE + wire::loadLe<std::uint32_t>(data + wire::header::PAYLOAD_SIZE_OFFSET)};
+    return {data, static_cast<std::size_t>(wire::header::frameSize(data))};
 }
 
 UnackedFrames::Push UnackedFrames::push(std::span<const std::uint8_t> frames) noexcept {

@@ -132,8 +132,8 @@ SendStatus ShmTransport::send(std::span<const std::uint8_t> frames) {
     // One whole frame and nothing to verify but its type (market data): straight to the ring.
     if (frames.size() >= wire::header::SIZE && !m_policy.validatesChecksums() && !m_policy.requiresSequence()) {
         const std::uint8_t* f = frames.data();
-        const std::uint32_t payload = wire::loadLe<std::uint32_t>(f + wire::header::PAYLOAD_SIZE_OFFSET);
-        if (wire::header::SIZE + payload == frames.size() && payload <= m_policy.maxPayload() &&
+        if (wire::header::frameSize(f) == frames.size() &&
+            frames.size() - wire::header::SIZE <= m_policy.maxPayload() &&
             wire::loadLe<std::uint32_t>(f + wire::header::MAGIC_OFFSET) == wire::header::MAGIC &&
             m_policy.carries(f[wire::header::MESSAGE_TYPE_OFFSET])) {
             const SendStatus status = writeRecord(frames, frames.size(), 1, true);

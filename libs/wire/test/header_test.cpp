@@ -177,3 +177,11 @@ TEST(Header, FramingErrorsAreTheOnesThatLoseTheStream) {
     EXPECT_FALSE(isFramingError(WireError::UnknownType));
     EXPECT_FALSE(isFramingError(WireError::Ok));
 }
+
+TEST(Header, FrameSizeIsTheHeaderPlusItsStatedPayloadWithoutOverflow) {
+    std::uint8_t bytes[header::SIZE] = {};
+    storeLe<std::uint32_t>(bytes + header::PAYLOAD_SIZE_OFFSET, 40);
+    EXPECT_EQ(header::frameSize(bytes), 72u);
+    storeLe<std::uint32_t>(bytes + header::PAYLOAD_SIZE_OFFSET, 0xFFFFFFFFu); // whatever garbage says
+    EXPECT_EQ(header::frameSize(bytes), 32u + 0xFFFFFFFFull);
+}

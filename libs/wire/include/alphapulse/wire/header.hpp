@@ -45,6 +45,13 @@ inline constexpr std::uint32_t DEFAULT_MAX_PAYLOAD = 64 * 1024;
 static_assert(CHECKSUM_OFFSET + 4 == SIZE, "header layout: checksum must be the last 4 bytes");
 static_assert(TIMESTAMP_OFFSET + 8 == CHECKSUM_OFFSET, "header layout: fields must be packed");
 static_assert(SEQUENCE_OFFSET + 8 == TIMESTAMP_OFFSET, "header layout: fields must be packed");
+
+/// The length of the whole frame the header at `data` states: SIZE plus its
+/// payload_size (64-bit: no overflow whatever the bytes say). Needs 12 bytes
+/// readable; checks nothing (frameLength() in frame.hpp does the framing).
+[[nodiscard]] inline std::uint64_t frameSize(const std::uint8_t* data) noexcept {
+    return SIZE + std::uint64_t{loadLe<std::uint32_t>(data + PAYLOAD_SIZE_OFFSET)};
+}
 } // namespace header
 
 /// The header's fields as values (a copy, for code that is not on the hot
