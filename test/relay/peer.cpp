@@ -64,6 +64,7 @@
 
 #include "alphapulse/client/bus_client.hpp"
 #include "alphapulse/config/deployment.hpp"
+#include "alphapulse/config/transport_table.hpp"
 #include "alphapulse/transport/tcp_socket.hpp"
 #include "alphapulse/transport/unix_socket.hpp"
 #include "alphapulse/transport/unix_socket_transport.hpp"
@@ -572,19 +573,20 @@ int connectRaw(const Args& args) {
     if (args.get("config").empty()) return transport::connectUnix(args.get("socket"));
     const auto deployment = config::loadDeployment(args.get("config"));
     const auto& settings = config::requireDomain(deployment, config::domainFromName(args.get("domain")));
-    if (settings.transport == config::TransportKind::UnixSocket) return transport::connectUnix(settings.unixSocket.path);
-    if (settings.transport != config::TransportKind::Tcp) usage("raw faults need a stream transport (unix_socket or tcp)");
+    const auto address = config::transportOf(settings).relayAddress(settings);
+    if (!address) usage("raw faults need a relay's stream socket (unix_socket or tcp)");
+    if (!address->unixPath.empty()) return transport::connectUnix(address->unixPath);
     const std::string bindTo = args.get("bind");
-    if (bindTo.empty()) return transport::connectTcp({settings.tcp.host, settings.tcp.port}, 2000);
+    if (bindTo.empty()) return transport::connectTcp({address->host, address->port}, 2000);
     // From a chosen source address (any 127.x.y.z is loopback on Linux).
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in local{};
     local.sin_family = AF_INET;
     sockaddr_in remote{};
     remote.sin_family = AF_INET;
-    remote.sin_port = htons(settings.tcp.port);
+    remote.sin_port = htons(address->port);
     if (fd < 0 || ::inet_pton(AF_INET, bindTo.c_str(), &local.sin_addr) != 1 ||
-        ::inet_pton(AF_INET, settings.tcp.host.c_str(), &remote.sin_addr) != 1) {
+        ::inet_pton(AF_INET, address->host.c_str(), &remote.sin_addr) != 1) {
         usage("--bind needs IPv4 addresses");
     }
     if (::bind(fd, reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0 ||

@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "alphapulse/config/transport_table.hpp"
+#include "alphapulse/nats/nats_options.hpp"
 #include "alphapulse/relay/relay_config.hpp"
 #include "alphapulse/transport/unix_socket.hpp"
 
@@ -120,7 +121,10 @@ std::string findNatsServer() {
 
 Bus::Bus(const BusRequest& request) {
     config::DomainSettings d = request.base;
-    if (request.transport) d.transport = *request.transport;
+    // Another transport than the section's: its defaults (isolate() below gives it its own bus).
+    if (request.transport && request.transport != d.transport) {
+        config::useTransport(d, *request.transport, fs::path(d.relay.socketPath).parent_path().string());
+    }
     m_deployment.sourcePath = "(alphapulse bench)";
     if (request.useRunning) {
         // The section as the file has it: its relay, segment or servers.
@@ -135,12 +139,11 @@ Bus::Bus(const BusRequest& request) {
     m_dir = makeTempDir();
     m_deployment.runtimeDir = m_dir;
     d.relay.socketPath = m_dir + "/market_data.sock";
-    d.unixSocket.path = d.relay.socketPath;
     // Its own relay socket, TCP port, segment, hub or NATS subjects: nothing shared with a live deployment.
     const auto& row = config::transportOf(d);
     row.isolate(d, config::PrivateBus{m_dir, fs::path(m_dir).filename().string(), freeLoopbackPort()});
     const bool natsServer = row.relayProcess == config::RelayProcess::External; // core NATS, no credentials
-    if (natsServer && !request.natsUrl.empty()) d.nats.servers = {request.natsUrl};
+    if (natsServer && !request.natsUrl.empty()) d.settings<nats::NatsOptions>().servers = {request.natsUrl};
     m_deployment.domains.push_back(std::move(d));
     if (row.relayProcess == config::RelayProcess::Alphapulse) startRelay();
     if (natsServer && request.natsUrl.empty()) startNatsServer();
@@ -195,11 +198,11 @@ void Bus::startNatsServer() {
     std::ofstream(conf) << "listen: 127.0.0.1:" << port << "\n";
     m_child.start({binary, "-c", conf}, log);
     awaitChild(binary, log, [&] { return portAnswers(port); });
-    section.nats.servers = {"nats://127.0.0.1:" + std::to_string(port)};
+    section.settings<nats::NatsOptions>().servers = {"nats://127.0.0.1:" + std::to_string(port)};
 }
 
 std::string Bus::transportName() const {
-    return std::string(config::transportName(m_deployment.domains.front().transport));
+    return std::string(config::transportOf(m_deployment.domains.front()).name);
 }
 
 std::string Bus::endpoint() const {

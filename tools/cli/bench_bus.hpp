@@ -18,7 +18,7 @@ namespace alphapulse::cli::bench {
 
 struct BusRequest {
     config::DomainSettings base;                       ///< the file's (or default) market_data section
-    std::optional<config::TransportKind> transport;    ///< nullopt: the section's own
+    const config::TransportDescriptor* transport = nullptr; ///< null: the section's own
     bool useRunning = false;                           ///< connect to what the section names; start nothing
     std::string natsUrl;                               ///< a running nats-server to use ("" = start one)
     bool keepPolicy = false;                           ///< keep the section's overload policy (may drop)

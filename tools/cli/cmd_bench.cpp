@@ -50,10 +50,10 @@ struct BenchOptions {
 
 /// The transports --compare runs, in the transport table's order (ZeroMQ
 /// last): those whose endpoints meet across processes.
-std::vector<config::TransportKind> compared() {
-    std::vector<config::TransportKind> out;
+std::vector<const config::TransportDescriptor*> compared() {
+    std::vector<const config::TransportDescriptor*> out;
     for (const auto* row : config::transports()) {
-        if (!row->inProcess) out.push_back(row->kind);
+        if (!row->inProcess) out.push_back(row);
     }
     return out;
 }
@@ -63,9 +63,9 @@ std::vector<config::TransportKind> compared() {
     throw CLI::RuntimeError(2);
 }
 
-std::optional<config::TransportKind> transportOf(const std::string& name) {
-    if (name.empty()) return std::nullopt;
-    if (const auto* row = config::findTransport(name); row != nullptr && row->name == name) return row->kind;
+const config::TransportDescriptor* transportNamed(const std::string& name) {
+    if (name.empty()) return nullptr;
+    if (const auto* row = config::findTransport(name); row != nullptr && row->name == name) return row;
     usageError("--transport '" + name + "': expected " + config::transportNames());
 }
 
@@ -91,15 +91,15 @@ config::DomainSettings baseSection(const BenchOptions& o) {
 }
 
 /// One run on one of our transports; a bus that cannot be set up is a run that did not run.
-Outcome runTransport(const BenchOptions& o, std::optional<config::TransportKind> kind, const Settings& settings,
+Outcome runTransport(const BenchOptions& o, const config::TransportDescriptor* row, const Settings& settings,
                      bench::ProgressBar& progress) {
     bench::BusRequest request;
     request.base = baseSection(o);
-    request.transport = kind;
+    request.transport = row;
     request.useRunning = o.useRunning;
     request.natsUrl = o.natsUrl;
     request.keepPolicy = o.keepPolicy;
-    const auto name = std::string(config::transportName(kind.value_or(request.base.transport)));
+    const auto name = std::string(row != nullptr ? row->name : config::transportOf(request.base).name);
     try {
         bench::Bus bus(request);
         progress.begin(name, settings.frames);
@@ -179,7 +179,7 @@ int runCompare(const BenchOptions& o) {
 
 int runSingle(const BenchOptions& o) {
     bench::ProgressBar progress(!o.noProgress);
-    const auto outcome = runTransport(o, transportOf(o.transport), o.settings, progress);
+    const auto outcome = runTransport(o, transportNamed(o.transport), o.settings, progress);
     if (o.json) {
         codec::Json runs = codec::Json::array();
         runs.push_back(bench::outcomeJson(outcome));

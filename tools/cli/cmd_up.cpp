@@ -160,7 +160,7 @@ int runUp(const UpOptions& options) {
             supervisor.add(std::move(*relay));
         } else {
             std::cout << "up: " << wire::domainName(domain.domain) << " uses "
-                      << config::transportName(domain.transport) << ": no relay process to start\n";
+                      << config::transportOf(domain).name << ": no relay process to start\n";
         }
     }
     std::string dashboard;

@@ -14,6 +14,7 @@
 
 #include "alphapulse/config/deployment.hpp"
 #include "alphapulse/config/transport_table.hpp"
+#include "alphapulse/config/transports/unix_socket.hpp"
 #include "alphapulse/relay/relay_config_yaml.hpp"
 
 namespace alphapulse::config {
@@ -66,7 +67,7 @@ public:
         if (!top.IsMap()) fail(top, "alphapulse", "expected a mapping");
 
         // First what the domains depend on: the runtime directory and the default transport.
-        std::optional<TransportKind> defaultKind;
+        const TransportDescriptor* defaultTransport = nullptr;
         for (const auto& entry : top) {
             const auto key = keyOf(entry.first, "alphapulse");
             const std::string path = "alphapulse." + key;
@@ -79,7 +80,7 @@ public:
                 while (out.runtimeDir.size() > 1 && out.runtimeDir.back() == '/') out.runtimeDir.pop_back();
             } else if (key == "transport") {
                 const auto name = text(entry.second, path);
-                if (name != "mixed") defaultKind = transportKind(entry.second, path, name, "mixed");
+                if (name != "mixed") defaultTransport = transportNamed(entry.second, path, name, "mixed");
             } else if (key == "deployment") {
                 static_cast<void>(text(entry.second, path)); // a label ("single-machine", "distributed")
             }
@@ -87,7 +88,7 @@ public:
         for (const auto domain : DOMAINS) {
             const std::string key(wire::domainName(domain));
             if (const YAML::Node node = top[key]) {
-                out.domains.push_back(parseDomain(domain, node, "alphapulse." + key, defaultKind, out.runtimeDir));
+                out.domains.push_back(parseDomain(domain, node, "alphapulse." + key, defaultTransport, out.runtimeDir));
             }
         }
         if (const YAML::Node consumers = top["consumers"]) out.consumers = parseConsumers(consumers);
@@ -95,7 +96,7 @@ public:
     }
 
 private:
-    TransportKind transportKind(const YAML::Node& node, const std::string& path, const std::string& name,
+    const TransportDescriptor* transportNamed(const YAML::Node& node, const std::string& path, const std::string& name,
                                 const std::string& extra = "") const {
         const auto* row = findTransport(name);
         if (row == nullptr) {
@@ -103,38 +104,35 @@ private:
                  "unknown transport '" + name + "'; expected " + transportNames() +
                      (extra.empty() ? "" : " (or " + extra + ")"));
         }
-        return row->kind;
+        return row;
     }
 
     DomainSettings parseDomain(wire::Domain domain, const YAML::Node& node, const std::string& path,
-                               std::optional<TransportKind> defaultKind, const std::string& runtimeDir) const {
-        const std::string domainText(wire::domainName(domain));
+                               const TransportDescriptor* defaultTransport, const std::string& runtimeDir) const {
         DomainSettings d;
         d.domain = domain;
         d.relay = relay::defaultConfig(domain);
         d.writeMode = defaultWriteMode(domain);
-        d.relay.socketPath = runtimeDir + "/" + domainText + ".sock";
         if (node.IsNull()) {
-            if (!defaultKind) fail(node, path, "no transport: give 'transport:' here or a top-level default");
-            d.transport = *defaultKind;
+            if (!defaultTransport) fail(node, path, "no transport: give 'transport:' here or a top-level default");
+            useTransport(d, *defaultTransport, runtimeDir);
             return finishDomain(d, node, path, runtimeDir);
         }
         if (!node.IsMap()) fail(node, path, "expected a mapping of settings");
 
         // The transport first: which other keys are allowed depends on it.
-        std::optional<TransportKind> kind;
+        const TransportDescriptor* given = nullptr;
         for (const auto& entry : node) {
             const auto key = keyOf(entry.first, path);
             if (key != "transport" && key != "type") continue;
-            if (kind) fail(entry.first, path + "." + key, "'transport' and 'type' (its synonym) both given");
-            kind = transportKind(entry.second, path + "." + key, text(entry.second, path + "." + key));
+            if (given) fail(entry.first, path + "." + key, "'transport' and 'type' (its synonym) both given");
+            given = transportNamed(entry.second, path + "." + key, text(entry.second, path + "." + key));
         }
-        if (!kind && !defaultKind) {
+        if (!given && !defaultTransport) {
             fail(node, path, "no transport: give 'transport:' here or a top-level 'transport:' default");
         }
-        d.transport = kind ? *kind : *defaultKind;
-
-        const TransportDescriptor& row = transportOf(d.transport);
+        const TransportDescriptor& row = given ? *given : *defaultTransport;
+        useTransport(d, row, runtimeDir);
         const auto& policy = relay::relayPolicyKeys();
         for (const auto& entry : node) {
             const auto key = keyOf(entry.first, path);
@@ -192,7 +190,7 @@ private:
 
     DomainSettings& finishDomain(DomainSettings& d, const YAML::Node& node, const std::string& path,
                                  const std::string& runtimeDir) const {
-        transportOf(d.transport).finish(Section{*this, node, path, runtimeDir}, d);
+        transportOf(d).finish(Section{*this, node, path, runtimeDir}, d);
         try {
             relay::validateRelayConfig(d.relay);
         } catch (const std::runtime_error& e) {
@@ -313,14 +311,10 @@ Deployment defaultDeployment() {
     out.runtimeDir = defaultRuntimeDir();
     for (const auto domain : DOMAINS) {
         DomainSettings d;
-        d.domain = domain; // on unix_socket, DomainSettings' default
+        d.domain = domain;
         d.relay = relay::defaultConfig(domain);
         d.writeMode = defaultWriteMode(domain);
-        d.unixSocket.path = out.runtimeDir + "/" + std::string(wire::domainName(domain)) + ".sock";
-        d.relay.socketPath = d.unixSocket.path;
-        d.channel.name = std::string(wire::domainName(domain));
-        d.channel.capacity = d.relay.maxQueueSize;
-        d.sharedMemory.name = "alphapulse-" + std::string(wire::domainName(domain));
+        useTransport(d, rows::UNIX_SOCKET, out.runtimeDir);
         out.domains.push_back(std::move(d));
     }
     return out;

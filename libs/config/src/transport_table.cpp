@@ -2,7 +2,11 @@
 // the order files, messages and `alphapulse bench --compare` list them.
 #include "alphapulse/config/transport_table.hpp"
 
-#include "transports/transports.hpp"
+#include "alphapulse/config/transports/channel.hpp"
+#include "alphapulse/config/transports/nats.hpp"
+#include "alphapulse/config/transports/shared_memory.hpp"
+#include "alphapulse/config/transports/tcp.hpp"
+#include "alphapulse/config/transports/unix_socket.hpp"
 
 namespace alphapulse::config {
 namespace {
@@ -14,11 +18,24 @@ constexpr const TransportDescriptor* TABLE[] = {&rows::UNIX_SOCKET, &rows::TCP, 
 
 std::span<const TransportDescriptor* const> transports() noexcept { return TABLE; }
 
-const TransportDescriptor& transportOf(TransportKind kind) noexcept {
-    for (const auto* row : TABLE) {
-        if (row->kind == kind) return *row;
+const TransportDescriptor& transportOf(const DomainSettings& d) {
+    if (d.transport == nullptr) {
+        throw ConfigError(std::string(wire::domainName(d.domain)) + ": no transport (DomainSettings come from a "
+                          "deployment, or useTransport())");
     }
-    return rows::UNIX_SOCKET; // every TransportKind has a row (transport_table_test checks)
+    return *d.transport;
+}
+
+void useTransport(DomainSettings& d, const TransportDescriptor& row, const std::string& runtimeDir) {
+    d.transport = &row;
+    row.defaults(d, runtimeDir);
+}
+
+void DomainSettings::wrongSettings() const {
+    throw ConfigError(std::string(wire::domainName(domain)) + " is on " +
+                      (transport == nullptr ? std::string("no transport") : "the " + std::string(transport->name) +
+                                                                                 " transport") +
+                      ": its settings are not the ones asked for");
 }
 
 const TransportDescriptor* findTransport(std::string_view name) noexcept {
@@ -39,7 +56,5 @@ std::string transportNames() {
     }
     return out;
 }
-
-std::string_view transportName(TransportKind kind) noexcept { return transportOf(kind).name; }
 
 } // namespace alphapulse::config

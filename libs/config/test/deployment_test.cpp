@@ -14,6 +14,11 @@
 #include "alphapulse/client/bus_client.hpp"
 #include "alphapulse/config/deployment.hpp"
 #include "alphapulse/config/transport_table.hpp"
+#include "alphapulse/config/transports/channel.hpp"
+#include "alphapulse/config/transports/nats.hpp"
+#include "alphapulse/config/transports/shared_memory.hpp"
+#include "alphapulse/config/transports/tcp.hpp"
+#include "alphapulse/config/transports/unix_socket.hpp"
 #include "alphapulse/nats/nats_transport.hpp"
 #include "alphapulse/transport/channel_transport.hpp"
 #include "alphapulse/transport/stream_transport.hpp"
@@ -22,7 +27,6 @@
 
 using namespace alphapulse;
 using config::ConfigError;
-using config::TransportKind;
 using wire::Domain;
 
 namespace {
@@ -67,20 +71,20 @@ alphapulse:
     ASSERT_EQ(d.domains.size(), 3u);
     const auto* md = d.domain(Domain::MarketData);
     ASSERT_NE(md, nullptr);
-    EXPECT_EQ(md->transport, TransportKind::UnixSocket);
-    EXPECT_EQ(md->unixSocket.path, "/tmp/alphapulse/market_data.sock");
+    EXPECT_EQ(md->transport, &config::rows::UNIX_SOCKET);
+    EXPECT_EQ(md->settings<config::UnixSocketSettings>().path, "/tmp/alphapulse/market_data.sock");
     EXPECT_EQ(md->relay.socketPath, "/tmp/alphapulse/market_data.sock");
     EXPECT_EQ(md->relay.overload, relay::OverloadPolicy::Drop);
     const auto* sig = d.domain(Domain::Signals);
     ASSERT_NE(sig, nullptr);
-    EXPECT_EQ(sig->transport, TransportKind::Channel);
-    EXPECT_EQ(sig->channel.capacity, 100'000u);
-    EXPECT_EQ(sig->channel.name, "signals");
+    EXPECT_EQ(sig->transport, &config::rows::CHANNEL);
+    EXPECT_EQ(sig->settings<config::ChannelSettings>().capacity, 100'000u);
+    EXPECT_EQ(sig->settings<config::ChannelSettings>().name, "signals");
     const auto* ex = d.domain(Domain::Execution);
     ASSERT_NE(ex, nullptr);
-    EXPECT_EQ(ex->transport, TransportKind::SharedMemory);
-    EXPECT_EQ(ex->sharedMemory.sizeBytes, 64ull << 20);
-    EXPECT_EQ(ex->sharedMemory.name, "alphapulse-execution");
+    EXPECT_EQ(ex->transport, &config::rows::SHARED_MEMORY);
+    EXPECT_EQ(ex->settings<config::SharedMemorySettings>().sizeBytes, 64ull << 20);
+    EXPECT_EQ(ex->settings<config::SharedMemorySettings>().name, "alphapulse-execution");
     EXPECT_EQ(ex->relay.requireSequence, true); // execution's policy defaults stay
     EXPECT_EQ(d.domain(Domain::System), nullptr);
 }
@@ -97,8 +101,8 @@ alphapulse:
     path: /tmp/alphapulse/execution.sock
 )");
     ASSERT_EQ(d.domains.size(), 3u);
-    for (const auto& s : d.domains) EXPECT_EQ(s.transport, TransportKind::UnixSocket);
-    EXPECT_EQ(d.domain(Domain::Signals)->unixSocket.path, "/tmp/alphapulse/signals.sock");
+    for (const auto& s : d.domains) EXPECT_EQ(s.transport, &config::rows::UNIX_SOCKET);
+    EXPECT_EQ(d.domain(Domain::Signals)->settings<config::UnixSocketSettings>().path, "/tmp/alphapulse/signals.sock");
 }
 
 TEST(Deployment, StageTwoMixedModeWithTypeSynonym) {
@@ -115,9 +119,9 @@ alphapulse:
     type: unix_socket   # Still on sockets
     path: /tmp/alphapulse/execution.sock
 )");
-    EXPECT_EQ(d.domain(Domain::MarketData)->transport, TransportKind::Channel);
-    EXPECT_EQ(d.domain(Domain::MarketData)->channel.capacity, 1'000'000u);
-    EXPECT_EQ(d.domain(Domain::Signals)->transport, TransportKind::UnixSocket);
+    EXPECT_EQ(d.domain(Domain::MarketData)->transport, &config::rows::CHANNEL);
+    EXPECT_EQ(d.domain(Domain::MarketData)->settings<config::ChannelSettings>().capacity, 1'000'000u);
+    EXPECT_EQ(d.domain(Domain::Signals)->transport, &config::rows::UNIX_SOCKET);
 }
 
 TEST(Deployment, StageThreeFullMessageBus) {
@@ -131,8 +135,8 @@ alphapulse:
   execution:
     capacity: 10000
 )");
-    for (const auto& s : d.domains) EXPECT_EQ(s.transport, TransportKind::Channel);
-    EXPECT_EQ(d.domain(Domain::Execution)->channel.capacity, 10'000u);
+    for (const auto& s : d.domains) EXPECT_EQ(s.transport, &config::rows::CHANNEL);
+    EXPECT_EQ(d.domain(Domain::Execution)->settings<config::ChannelSettings>().capacity, 10'000u);
 }
 
 TEST(Deployment, NetworkShapesSingleMachineAndDistributed) {
@@ -143,7 +147,7 @@ alphapulse:
     transport: unix_socket
     path: /tmp/alphapulse/market_data.sock
 )");
-    EXPECT_EQ(single.domain(Domain::MarketData)->transport, TransportKind::UnixSocket);
+    EXPECT_EQ(single.domain(Domain::MarketData)->transport, &config::rows::UNIX_SOCKET);
     const auto distributed = config::parseDeployment(R"(
 alphapulse:
   deployment: distributed
@@ -154,11 +158,11 @@ alphapulse:
 )");
     const auto* md = distributed.domain(Domain::MarketData);
     ASSERT_NE(md, nullptr);
-    EXPECT_EQ(md->transport, TransportKind::Nats);
-    ASSERT_EQ(md->nats.servers.size(), 2u);
-    EXPECT_EQ(md->nats.servers[1], "nats://trading2:4222");
-    EXPECT_EQ(md->nats.subjectPrefix, "alphapulse.market");
-    EXPECT_EQ(md->nats.jetstream.stream, "ALPHAPULSE_MARKET_DATA");
+    EXPECT_EQ(md->transport, &config::rows::NATS);
+    ASSERT_EQ(md->settings<nats::NatsOptions>().servers.size(), 2u);
+    EXPECT_EQ(md->settings<nats::NatsOptions>().servers[1], "nats://trading2:4222");
+    EXPECT_EQ(md->settings<nats::NatsOptions>().subjectPrefix, "alphapulse.market");
+    EXPECT_EQ(md->settings<nats::NatsOptions>().jetstream.stream, "ALPHAPULSE_MARKET_DATA");
 }
 
 TEST(Deployment, TheHeaderExampleWithConsumers) {
@@ -188,18 +192,18 @@ alphapulse:
   bridge: [whatever]
 )");
     EXPECT_EQ(d.runtimeDir, "/run/ap");
-    EXPECT_EQ(d.domain(Domain::Signals)->unixSocket.path, "/run/ap/signals.sock");
+    EXPECT_EQ(d.domain(Domain::Signals)->settings<config::UnixSocketSettings>().path, "/run/ap/signals.sock");
     const auto* shm = d.domain(Domain::MarketData);
-    EXPECT_EQ(shm->sharedMemory.wait, config::SharedMemorySettings::Wait::Spin);
-    EXPECT_EQ(shm->sharedMemory.spinUs, 20u);
+    EXPECT_EQ(shm->settings<config::SharedMemorySettings>().wait, config::SharedMemorySettings::Wait::Spin);
+    EXPECT_EQ(shm->settings<config::SharedMemorySettings>().spinUs, 20u);
     const auto* tcp = d.domain(Domain::Execution);
-    EXPECT_EQ(tcp->tcp.host, "127.0.0.1");
-    EXPECT_EQ(tcp->tcp.port, 7403);
-    EXPECT_EQ(tcp->tcp.allowedAddresses.size(), 3u);
+    EXPECT_EQ(tcp->settings<config::TcpSettings>().host, "127.0.0.1");
+    EXPECT_EQ(tcp->settings<config::TcpSettings>().port, 7403);
+    EXPECT_EQ(tcp->settings<config::TcpSettings>().allowedAddresses.size(), 3u);
     EXPECT_EQ(tcp->relay.tcpAddress, "127.0.0.1:7403");
-    EXPECT_EQ(tcp->relay.allowedAddresses, tcp->tcp.allowedAddresses);
+    EXPECT_EQ(tcp->relay.allowedAddresses, tcp->settings<config::TcpSettings>().allowedAddresses);
     EXPECT_EQ(tcp->relay.socketPath, "/run/ap/execution.sock"); // its stats socket is <this>.stats
-    EXPECT_EQ(d.domain(Domain::System)->channel.capacity, 100'000u); // system's max_queue_size
+    EXPECT_EQ(d.domain(Domain::System)->settings<config::ChannelSettings>().capacity, 100'000u); // system's max_queue_size
     const auto* strategy = d.consumer("strategy");
     ASSERT_NE(strategy, nullptr);
     const auto& md = strategy->subscriptions.at(Domain::MarketData);
@@ -230,7 +234,7 @@ alphapulse:
     EXPECT_EQ(r.overload, relay::OverloadPolicy::Backpressure);
     EXPECT_TRUE(r.validateChecksums);
     ASSERT_EQ(r.customTypes.size(), 1u);
-    EXPECT_EQ(d.domain(Domain::MarketData)->tcp.host, "::1");
+    EXPECT_EQ(d.domain(Domain::MarketData)->settings<config::TcpSettings>().host, "::1");
 }
 
 TEST(Deployment, NatsEverything) {
@@ -246,7 +250,7 @@ alphapulse:
     tls: { ca_file: ca.pem, cert_file: c.pem, key_file: k.pem }
     jetstream: { stream: ORDERS, durable: engine, deliver: "sequence:42", max_bytes: 1048576 }
 )");
-    const auto& n = d.domain(Domain::Execution)->nats;
+    const auto& n = d.domain(Domain::Execution)->settings<nats::NatsOptions>();
     EXPECT_EQ(n.servers.size(), 1u);
     EXPECT_EQ(n.user, "trader");
     EXPECT_TRUE(n.tls);
@@ -262,8 +266,8 @@ TEST(Deployment, DefaultDeploymentIsUnixSocketsUnderTheRuntimeDir) {
     const auto d = config::defaultDeployment();
     ASSERT_EQ(d.domains.size(), 4u);
     for (const auto& s : d.domains) {
-        EXPECT_EQ(s.transport, TransportKind::UnixSocket);
-        EXPECT_EQ(s.unixSocket.path, d.runtimeDir + "/" + std::string(wire::domainName(s.domain)) + ".sock");
+        EXPECT_EQ(s.transport, &config::rows::UNIX_SOCKET);
+        EXPECT_EQ(s.settings<config::UnixSocketSettings>().path, d.runtimeDir + "/" + std::string(wire::domainName(s.domain)) + ".sock");
     }
 }
 
@@ -616,20 +620,43 @@ alphapulse:
 TEST(TransportTable, EveryKindHasOneRowFoundByItsNames) {
     std::set<std::string_view> names;
     for (const auto* row : config::transports()) {
-        EXPECT_EQ(&config::transportOf(row->kind), row);
         EXPECT_EQ(config::findTransport(row->name), row);
         for (const auto synonym : row->synonyms) EXPECT_EQ(config::findTransport(synonym), row);
         EXPECT_TRUE(names.insert(row->name).second) << row->name;
-        EXPECT_EQ(row->relayAddress(config::DomainSettings{}).has_value(),
-                  row->relayProcess == config::RelayProcess::Alphapulse);
         config::DomainSettings d;
-        d.transport = row->kind;
+        config::useTransport(d, *row, "/tmp/ap");
+        EXPECT_EQ(&config::transportOf(d), row);
+        EXPECT_EQ(row->relayAddress(d).has_value(), row->relayProcess == config::RelayProcess::Alphapulse);
         EXPECT_EQ(row->noRelayReason(d).empty(), row->relayProcess == config::RelayProcess::Alphapulse);
     }
     EXPECT_EQ(config::transports().size(), 5u);
     EXPECT_EQ(config::findTransport("message_bus")->name, "channel");
     EXPECT_EQ(config::findTransport("carrier_pigeon"), nullptr);
     EXPECT_EQ(config::transportNames(), "unix_socket, tcp, shared_memory, channel or nats");
+}
+
+TEST(TransportTable, SettingsAreTheRowsOwnAndAskingForAnotherTransportsIsAnError) {
+    config::DomainSettings none;
+    EXPECT_THROW(static_cast<void>(config::transportOf(none)), ConfigError);
+    EXPECT_THROW(static_cast<void>(none.settings<config::TcpSettings>()), ConfigError);
+
+    const auto d = config::parseDeployment("alphapulse:\n  signals: { transport: tcp, address: \"127.0.0.1:7402\" }\n");
+    const auto& signals = *d.domain(Domain::Signals);
+    EXPECT_EQ(signals.settings<config::TcpSettings>().port, 7402);
+    try {
+        static_cast<void>(signals.settings<config::UnixSocketSettings>());
+        ADD_FAILURE() << "a tcp domain handed out unix_socket settings";
+    } catch (const ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("signals is on the tcp transport"), std::string::npos) << e.what();
+    }
+
+    // Moving a domain to another transport gives it that transport's defaults.
+    auto moved = signals;
+    config::useTransport(moved, config::rows::SHARED_MEMORY, "/tmp/ap");
+    EXPECT_EQ(moved.settings<config::SharedMemorySettings>().name, "alphapulse-signals");
+    config::useTransport(moved, config::rows::UNIX_SOCKET, "/tmp/ap");
+    EXPECT_EQ(moved.settings<config::UnixSocketSettings>().path, "/tmp/ap/signals.sock");
+    EXPECT_EQ(moved.relay.socketPath, "/tmp/ap/signals.sock");
 }
 
 TEST(TransportTable, StatsComeFromTheRelaySocketOrTheSegment) {

@@ -4,7 +4,6 @@
 #include <ctime>
 
 #include "alphapulse/nats/subjects.hpp"
-#include "alphapulse/relay/relay_config.hpp"
 
 namespace alphapulse::nats {
 namespace {
@@ -164,13 +163,13 @@ std::string checkOptions(const NatsOptions& options) {
     return {};
 }
 
-void applyPolicy(NatsOptions& options, const relay::RelayConfig& config) {
-    options.domain = config.domain;
-    options.customTypes = config.customTypes;
-    options.validateChecksums = config.validateChecksums;
-    options.requireSequence = config.requireSequence;
-    options.maxPayload = config.maxPayload;
-    options.dropWhenFull = config.overload == relay::OverloadPolicy::Drop;
+void applyPolicy(NatsOptions& options, const transport::DomainRules& rules, bool dropWhenFull) {
+    options.domain = rules.domain;
+    options.customTypes = rules.customTypes;
+    options.validateChecksums = rules.validateChecksums;
+    options.requireSequence = rules.requireSequence;
+    options.maxPayload = rules.maxPayload;
+    options.dropWhenFull = dropWhenFull;
 }
 
 } // namespace alphapulse::nats

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "alphapulse/nats/nats_transport.hpp"
-#include "alphapulse/relay/relay_config.hpp"
+#include "alphapulse/transport/domain_policy.hpp"
 
 using namespace alphapulse;
 using nats::DeliverPolicy;
@@ -66,14 +66,14 @@ TEST(NatsOptions, ChecksFindTheFirstProblem) {
     EXPECT_THROW(nats::NatsTransport{bad}, std::invalid_argument);
 }
 
-TEST(NatsOptions, RelayPolicyMapsOntoTheBus) {
+TEST(NatsOptions, DomainPolicyMapsOntoTheBus) {
     nats::NatsOptions options;
-    nats::applyPolicy(options, relay::defaultConfig(wire::Domain::Execution));
+    nats::applyPolicy(options, transport::DomainPolicy::defaults(wire::Domain::Execution), false);
     EXPECT_EQ(options.domain, wire::Domain::Execution);
     EXPECT_TRUE(options.validateChecksums);
     EXPECT_TRUE(options.requireSequence);
     EXPECT_FALSE(options.dropWhenFull);
-    nats::applyPolicy(options, relay::defaultConfig(wire::Domain::MarketData));
+    nats::applyPolicy(options, transport::DomainPolicy::defaults(wire::Domain::MarketData), true);
     EXPECT_FALSE(options.validateChecksums);
     EXPECT_FALSE(options.requireSequence);
     EXPECT_TRUE(options.dropWhenFull);

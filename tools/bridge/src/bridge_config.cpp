@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "alphapulse/bridge/bridge.hpp"
-#include "alphapulse/config/nats_section.hpp"
+#include "alphapulse/config/transports/nats.hpp"
 #include "alphapulse/relay/relay_config.hpp"
 
 namespace alphapulse::bridge {
@@ -107,7 +107,7 @@ BridgeConfig loadBridgeConfig(const std::string& path) {
 
 NatsOptions bridgeNatsOptions(const BridgeConfig& config, wire::Domain domain, const relay::RelayConfig& policy) {
     NatsOptions options = config.nats;
-    nats::applyPolicy(options, policy);
+    nats::applyPolicy(options, policy, policy.overload == relay::OverloadPolicy::Drop);
     options.domain = domain;
     options.name = config.name + "-" + std::string(wire::domainName(domain));
     options.subscription.reset(); // a bridge forwards everything the domain carries

@@ -75,7 +75,7 @@ void LiveView::publishConnections() {
         const auto* settings = m_deployment.domain(domain);
         auto* relayClient = m_consumer->client(domain);
         if (settings == nullptr || relayClient == nullptr) continue;
-        states.push_back({domain, std::string(config::transportName(settings->transport)),
+        states.push_back({domain, std::string(config::transportOf(*settings).name),
                           relayClient->transport().describe(), relayClient->connected(), relayClient->counters()});
     }
     m_aggregator->setConnections(states);

@@ -2,6 +2,7 @@
 // binary share it (docs/design/deployment.md).
 #include <yaml-cpp/yaml.h>
 
+#include "alphapulse/config/transports/channel.hpp"
 #include "alphapulse/transport/channel_transport.hpp"
 #include "transports.hpp"
 
@@ -12,27 +13,33 @@ constexpr std::string_view KEYS[] = {"capacity", "name"};
 // The design document's words for it.
 constexpr std::string_view SYNONYMS[] = {"channels", "message_bus"};
 
+void defaults(DomainSettings& d, const std::string& /*runtimeDir*/) {
+    // A hub's queue is the relay's: the domain's max_queue_size unless given.
+    d.transportSettings = ChannelSettings{std::string(wire::domainName(d.domain)), d.relay.maxQueueSize};
+}
+
 void parseKey(const SectionKey& k, DomainSettings& d) {
+    auto& channel = d.settings<ChannelSettings>();
     if (k.key == "capacity") {
-        d.channel.capacity = k.reader.number(k.value, k.path, 1, 100'000'000);
+        channel.capacity = k.reader.number(k.value, k.path, 1, 100'000'000);
         return;
     }
-    d.channel.name = k.reader.text(k.value, k.path);
-    if (d.channel.name.empty()) k.reader.fail(k.value, k.path, "empty name");
+    channel.name = k.reader.text(k.value, k.path);
+    if (channel.name.empty()) k.reader.fail(k.value, k.path, "empty name");
 }
 
 void finish(const Section& s, DomainSettings& d) {
-    if (d.channel.name.empty()) d.channel.name = std::string(wire::domainName(d.domain));
-    // A hub's queue is the relay's: the domain's max_queue_size unless given.
-    if (!s.node.IsMap() || !s.node["capacity"]) d.channel.capacity = d.relay.maxQueueSize;
+    // max_queue_size may come after (or without) capacity in the section.
+    if (!s.node.IsMap() || !s.node["capacity"]) d.settings<ChannelSettings>().capacity = d.relay.maxQueueSize;
 }
 
 std::unique_ptr<transport::Transport> make(const DomainSettings& d, std::string_view /*clientName*/,
                                            const std::optional<std::bitset<256>>& /*subscription*/) {
+    const auto& channel = d.settings<ChannelSettings>();
     transport::ChannelHub::Options options;
-    options.name = d.channel.name;
+    options.name = channel.name;
     options.domain = d.domain;
-    options.capacityFrames = d.channel.capacity;
+    options.capacityFrames = channel.capacity;
     options.dropWhenFull = d.relay.overload == relay::OverloadPolicy::Drop;
     transport::ChannelHub::Validation validation;
     validation.validateChecksums = d.relay.validateChecksums;
@@ -45,7 +52,7 @@ std::unique_ptr<transport::Transport> make(const DomainSettings& d, std::string_
     }
 }
 
-std::string endpoint(const DomainSettings& d) { return "channel:" + d.channel.name; }
+std::string endpoint(const DomainSettings& d) { return "channel:" + d.settings<ChannelSettings>().name; }
 
 std::string noRelayReason(const DomainSettings& d) {
     return std::string(wire::domainName(d.domain)) +
@@ -53,17 +60,17 @@ std::string noRelayReason(const DomainSettings& d) {
            "no relay process to run (services linked into one binary share it)";
 }
 
-void isolate(DomainSettings& d, const PrivateBus& bus) { d.channel.name = "bench-" + bus.tag; }
+void isolate(DomainSettings& d, const PrivateBus& bus) { d.settings<ChannelSettings>().name = "bench-" + bus.tag; }
 
 std::string endpointYaml(const DomainSettings& d, std::string_view indent) {
-    return std::string(indent) + "name: " + d.channel.name + "\n" + std::string(indent) +
-           "capacity: " + std::to_string(d.channel.capacity) + "\n";
+    const auto& channel = d.settings<ChannelSettings>();
+    return std::string(indent) + "name: " + channel.name + "\n" + std::string(indent) +
+           "capacity: " + std::to_string(channel.capacity) + "\n";
 }
 
 } // namespace
 
-const TransportDescriptor CHANNEL{TransportKind::Channel, "channel", SYNONYMS, KEYS, RelayProcess::None, true,
-                                  parseKey, finish, make, noStats, noRelayAddress, endpoint, noRelayReason, isolate,
-                                  endpointYaml};
+const TransportDescriptor CHANNEL{"channel", SYNONYMS, KEYS, RelayProcess::None, true, defaults, parseKey, finish,
+                                  make, noStats, noRelayAddress, endpoint, noRelayReason, isolate, endpointYaml};
 
 } // namespace alphapulse::config::rows

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <climits>
 
-#include "alphapulse/config/nats_section.hpp"
+#include "alphapulse/config/transports/nats.hpp"
 #include "alphapulse/nats/nats_transport.hpp"
 #include "alphapulse/nats/subjects.hpp"
 #include "alphapulse/transport/tcp_socket.hpp"
@@ -188,21 +188,23 @@ void checkNatsSection(const YamlReader& reader, const YAML::Node& section, const
 namespace rows {
 namespace {
 
-void parseKey(const SectionKey& k, DomainSettings& d) { parseNatsKey(k, d.nats, deploymentNatsKeys()); }
+void defaults(DomainSettings& d, const std::string& /*runtimeDir*/) {
+    nats::NatsOptions options;
+    std::string upper(wire::domainName(d.domain));
+    std::transform(upper.begin(), upper.end(), upper.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    options.jetstream.stream = "ALPHAPULSE_" + upper;
+    // Orders are never lost silently: acknowledged unless the file says otherwise.
+    options.jetstream.ack = d.domain == wire::Domain::Execution;
+    d.transportSettings = std::move(options);
+}
+
+void parseKey(const SectionKey& k, DomainSettings& d) {
+    parseNatsKey(k, d.settings<nats::NatsOptions>(), deploymentNatsKeys());
+}
 
 void finish(const Section& s, DomainSettings& d) {
-    auto& js = d.nats.jetstream;
-    if (js.stream.empty()) {
-        std::string upper(wire::domainName(d.domain));
-        std::transform(upper.begin(), upper.end(), upper.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-        js.stream = "ALPHAPULSE_" + upper;
-    }
-    // Orders are never lost silently: acknowledged unless the file says otherwise.
-    const YAML::Node jetstream = s.node.IsMap() ? s.node["jetstream"] : YAML::Node();
-    const bool ackGiven = jetstream && jetstream.IsMap() && jetstream["ack"];
-    if (!ackGiven && d.domain == wire::Domain::Execution) js.ack = true;
-    checkNatsSection(s.reader, s.node, s.path, d.nats);
+    checkNatsSection(s.reader, s.node, s.path, d.settings<nats::NatsOptions>());
 }
 
 /// NATS subscribes in connect(), so it is told the client's subscription
@@ -211,9 +213,9 @@ void finish(const Section& s, DomainSettings& d) {
 /// (docs/design/nats.md, "Subscriptions").
 std::unique_ptr<transport::Transport> make(const DomainSettings& d, std::string_view clientName,
                                            const std::optional<std::bitset<256>>& subscription) {
-    nats::NatsOptions options = d.nats;
+    nats::NatsOptions options = d.settings<nats::NatsOptions>();
     options.name = std::string(clientName);
-    nats::applyPolicy(options, d.relay);
+    nats::applyPolicy(options, d.relay, d.relay.overload == relay::OverloadPolicy::Drop);
     options.sendAsap = d.writeMode == transport::WriteMode::Immediate;
     options.subscription = subscription;
     if (options.jetstream.durable.empty()) options.jetstream.durable = std::string(clientName);
@@ -224,7 +226,10 @@ std::unique_ptr<transport::Transport> make(const DomainSettings& d, std::string_
     }
 }
 
-std::string endpoint(const DomainSettings& d) { return d.nats.servers.empty() ? "" : d.nats.servers.front(); }
+std::string endpoint(const DomainSettings& d) {
+    const auto& servers = d.settings<nats::NatsOptions>().servers;
+    return servers.empty() ? "" : servers.front();
+}
 
 std::string noRelayReason(const DomainSettings& d) {
     return std::string(wire::domainName(d.domain)) + " uses the nats transport: the NATS server is its relay (run " +
@@ -232,23 +237,24 @@ std::string noRelayReason(const DomainSettings& d) {
 }
 
 void isolate(DomainSettings& d, const PrivateBus& /*bus*/) {
-    d.nats = nats::NatsOptions{}; // core NATS, no credentials, no JetStream
+    nats::NatsOptions options; // core NATS, no credentials, no JetStream
     // A prefix of its own: a live deployment on the same server never sees these frames.
-    d.nats.subjectPrefix = "alphapulse_bench_" + std::to_string(::getpid());
+    options.subjectPrefix = "alphapulse_bench_" + std::to_string(::getpid());
+    d.transportSettings = std::move(options);
 }
 
 std::string endpointYaml(const DomainSettings& d, std::string_view indent) {
+    const auto& options = d.settings<nats::NatsOptions>();
     std::string servers;
-    for (const auto& s : d.nats.servers) servers += (servers.empty() ? "" : ", ") + s;
+    for (const auto& s : options.servers) servers += (servers.empty() ? "" : ", ") + s;
     return std::string(indent) + "servers: [" + servers + "]\n" + std::string(indent) +
-           "subject_prefix: " + d.nats.subjectPrefix + "\n";
+           "subject_prefix: " + options.subjectPrefix + "\n";
 }
 
 } // namespace
 
-const TransportDescriptor NATS{TransportKind::Nats, "nats", {}, DEPLOYMENT_KEYS, RelayProcess::External, false,
-                               parseKey, finish, make, noStats, noRelayAddress, endpoint, noRelayReason, isolate,
-                               endpointYaml};
+const TransportDescriptor NATS{"nats", {}, DEPLOYMENT_KEYS, RelayProcess::External, false, defaults, parseKey, finish,
+                               make, noStats, noRelayAddress, endpoint, noRelayReason, isolate, endpointYaml};
 
 } // namespace rows
 } // namespace alphapulse::config

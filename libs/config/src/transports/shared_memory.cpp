@@ -2,6 +2,7 @@
 // endpoint applies the domain's policies itself (docs/design/shared-memory.md).
 #include <unistd.h>
 
+#include "alphapulse/config/transports/shared_memory.hpp"
 #include "alphapulse/transport/shm_transport.hpp"
 #include "transports.hpp"
 
@@ -19,8 +20,14 @@ std::string segmentName(const SectionKey& k) {
     return name;
 }
 
+void defaults(DomainSettings& d, const std::string& /*runtimeDir*/) {
+    SharedMemorySettings shm;
+    shm.name = transport::ShmTransport::defaultName(d.domain);
+    d.transportSettings = std::move(shm);
+}
+
 void parseKey(const SectionKey& k, DomainSettings& d) {
-    auto& shm = d.sharedMemory;
+    auto& shm = d.settings<SharedMemorySettings>();
     if (k.key == "size_mb") {
         shm.sizeBytes = k.reader.number(k.value, k.path, 1, 65536) << 20;
     } else if (k.key == "name") {
@@ -35,17 +42,16 @@ void parseKey(const SectionKey& k, DomainSettings& d) {
     }
 }
 
-void finish(const Section& /*s*/, DomainSettings& d) {
-    if (d.sharedMemory.name.empty()) d.sharedMemory.name = transport::ShmTransport::defaultName(d.domain);
-}
+void finish(const Section& /*s*/, DomainSettings& /*d*/) {}
 
 std::unique_ptr<transport::Transport> make(const DomainSettings& d, std::string_view clientName,
                                            const std::optional<std::bitset<256>>& /*subscription*/) {
+    const auto& shm = d.settings<SharedMemorySettings>();
     auto options = transport::ShmTransport::defaults(d.domain);
-    options.name = d.sharedMemory.name;
-    options.sizeBytes = d.sharedMemory.sizeBytes;
-    options.spinUs = d.sharedMemory.spinUs;
-    options.wait = d.sharedMemory.wait == SharedMemorySettings::Wait::Spin ? transport::ShmTransport::Wait::Spin
+    options.name = shm.name;
+    options.sizeBytes = shm.sizeBytes;
+    options.spinUs = shm.spinUs;
+    options.wait = shm.wait == SharedMemorySettings::Wait::Spin ? transport::ShmTransport::Wait::Spin
                                                                            : transport::ShmTransport::Wait::Block;
     options.validateChecksums = d.relay.validateChecksums;
     options.requireSequence = d.relay.requireSequence;
@@ -58,9 +64,7 @@ std::unique_ptr<transport::Transport> make(const DomainSettings& d, std::string_
     return std::make_unique<transport::ShmTransport>(std::move(options));
 }
 
-std::string segmentOf(const DomainSettings& d) {
-    return d.sharedMemory.name.empty() ? transport::ShmTransport::defaultName(d.domain) : d.sharedMemory.name;
-}
+std::string segmentOf(const DomainSettings& d) { return d.settings<SharedMemorySettings>().name; }
 
 /// No relay: the segment keeps the counters, read in place.
 StatsSource stats(const DomainSettings& d) { return {StatsSource::Kind::Segment, segmentOf(d)}; }
@@ -73,18 +77,18 @@ std::string noRelayReason(const DomainSettings& d) {
 }
 
 void isolate(DomainSettings& d, const PrivateBus& bus) {
-    d.sharedMemory.name = "alphapulse-bench-" + std::to_string(::getpid()) + "-" + bus.tag;
+    d.settings<SharedMemorySettings>().name = "alphapulse-bench-" + std::to_string(::getpid()) + "-" + bus.tag;
 }
 
 std::string endpointYaml(const DomainSettings& d, std::string_view indent) {
     return std::string(indent) + "name: " + segmentOf(d) + "\n" + std::string(indent) +
-           "size_mb: " + std::to_string(d.sharedMemory.sizeBytes >> 20) + "\n";
+           "size_mb: " + std::to_string(d.settings<SharedMemorySettings>().sizeBytes >> 20) + "\n";
 }
 
 } // namespace
 
-const TransportDescriptor SHARED_MEMORY{TransportKind::SharedMemory, "shared_memory", {}, KEYS, RelayProcess::None,
-                                        false, parseKey, finish, make, stats, noRelayAddress, endpoint,
-                                        noRelayReason, isolate, endpointYaml};
+const TransportDescriptor SHARED_MEMORY{"shared_memory", {}, KEYS, RelayProcess::None, false, defaults, parseKey,
+                                        finish, make, stats, noRelayAddress, endpoint, noRelayReason, isolate,
+                                        endpointYaml};
 
 } // namespace alphapulse::config::rows

@@ -1,14 +1,9 @@
 #pragma once
-// The rows of the transport table (transport_table.cpp), one file each.
+// What the rows of the transport table (transport_table.cpp) share; each
+// row's own header is alphapulse/config/transports/<name>.hpp.
 #include "alphapulse/config/transport_table.hpp"
 
 namespace alphapulse::config::rows {
-
-extern const TransportDescriptor UNIX_SOCKET;
-extern const TransportDescriptor TCP;
-extern const TransportDescriptor SHARED_MEMORY;
-extern const TransportDescriptor CHANNEL;
-extern const TransportDescriptor NATS;
 
 /// Rows without a relay process: no address, no reason to give.
 [[nodiscard]] inline std::optional<RelayAddress> noRelayAddress(const DomainSettings& /*d*/) { return std::nullopt; }
@@ -19,5 +14,9 @@ extern const TransportDescriptor NATS;
     return {StatsSource::Kind::RelaySocket, d.relay.socketPath + ".stats"};
 }
 [[nodiscard]] inline StatsSource noStats(const DomainSettings& /*d*/) { return {}; }
+/// "<runtime_dir>/<domain>.sock": where a domain's relay socket is by default.
+[[nodiscard]] inline std::string defaultSocketPath(const DomainSettings& d, const std::string& runtimeDir) {
+    return runtimeDir + "/" + std::string(wire::domainName(d.domain)) + ".sock";
+}
 
 } // namespace alphapulse::config::rows

@@ -27,6 +27,7 @@
 // there and skipped here. A domain's `transport:` may also be spelled `type:`,
 // and the top level may give a default `transport:` (the design document's
 // Stage 1-3 shapes); `mixed` means no default.
+#include <any>
 #include <bitset>
 #include <cstdint>
 #include <map>
@@ -37,7 +38,6 @@
 #include <string_view>
 #include <vector>
 
-#include "alphapulse/nats/nats_options.hpp"
 #include "alphapulse/relay/relay_config.hpp"
 #include "alphapulse/transport/write_mode.hpp"
 #include "alphapulse/wire/message_type.hpp"
@@ -58,51 +58,43 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-enum class TransportKind : std::uint8_t { UnixSocket, Tcp, SharedMemory, Channel, Nats };
-[[nodiscard]] std::string_view transportName(TransportKind kind) noexcept; ///< "unix_socket", ...
-
-struct UnixSocketSettings {
-    std::string path; ///< default: <runtime_dir>/<domain>.sock
-};
-
-struct TcpSettings {
-    std::string host = "127.0.0.1";
-    std::uint16_t port = 0;                   ///< required
-    std::vector<std::string> allowedAddresses; ///< peers the relay accepts (empty: loopback only)
-};
-
-/// A memory-mapped broadcast ring per domain (many readers, several producers).
-struct SharedMemorySettings {
-    std::string name;                     ///< segment name; default "alphapulse-<domain>" under /dev/shm
-    std::uint64_t sizeBytes = 64ull << 20; ///< ring size (`size_mb`)
-    enum class Wait : std::uint8_t { Spin, Block } wait = Wait::Block; ///< `wait: spin | block`
-    std::uint32_t spinUs = 50;            ///< Block: spin this long before sleeping on the futex
-};
-
-struct ChannelSettings {
-    std::string name;                  ///< hub name in this process; default the domain name
-    std::uint64_t capacity = 100'000;  ///< frames per endpoint
-};
+struct TransportDescriptor; // alphapulse/config/transport_table.hpp: one row per transport
 
 struct DomainSettings {
     wire::Domain domain = wire::Domain::MarketData;
-    TransportKind transport = TransportKind::UnixSocket;
-    UnixSocketSettings unixSocket;
-    TcpSettings tcp;
-    SharedMemorySettings sharedMemory;
-    ChannelSettings channel;
-    /// The NATS connection, credentials, TLS and JetStream as the section
-    /// gives them (jetstream.stream defaults to "ALPHAPULSE_<DOMAIN>", ack to
-    /// true on execution); the client's name, the domain's policies and
-    /// write_mode are added when a transport is made.
-    nats::NatsOptions nats;
+    /// Its row in the transport table; set with its settings by useTransport()
+    /// (the parser and defaultDeployment() do). Null in a DomainSettings{}.
+    const TransportDescriptor* transport = nullptr;
+    /// The transport's own keys: the struct its header in
+    /// alphapulse/config/transports/ declares (UnixSocketSettings,
+    /// TcpSettings, SharedMemorySettings, ChannelSettings, nats::NatsOptions).
+    /// Read them with settings<T>().
+    std::any transportSettings;
     /// `write_mode` (unix_socket, tcp, nats): how clients hand frames to the socket.
     /// Default batched, immediate on execution (few frames, each one urgent).
     transport::WriteMode writeMode = transport::WriteMode::Batched;
     /// The relay's (or the ring's / hub's) policies: the domain's defaults
     /// with any relay keys of docs/design/relay.md given in this section.
     relay::RelayConfig relay;
+
+    /// The transport's settings as `Settings`; ConfigError when the domain is
+    /// on another transport (its settings are another struct).
+    template <class Settings> [[nodiscard]] Settings& settings() {
+        if (auto* s = std::any_cast<Settings>(&transportSettings)) return *s;
+        wrongSettings();
+    }
+    template <class Settings> [[nodiscard]] const Settings& settings() const {
+        if (const auto* s = std::any_cast<Settings>(&transportSettings)) return *s;
+        wrongSettings();
+    }
+
+private:
+    [[noreturn]] void wrongSettings() const;
 };
+
+/// Puts `d` on `row` with that transport's default settings for its domain
+/// (sockets and segments named after it, under `runtimeDir`).
+void useTransport(DomainSettings& d, const TransportDescriptor& row, const std::string& runtimeDir);
 
 struct ConsumerSettings {
     std::string name;

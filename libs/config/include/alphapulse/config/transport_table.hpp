@@ -3,12 +3,13 @@
 // its section and how they are parsed, the Transport it makes, whether a
 // relay process serves it and where its counters are read. Every command
 // that treats transports differently (relay, stats, up, bench, bridge, the
-// dashboard) asks its row instead of switching over TransportKind.
+// dashboard) asks its row instead of switching over transports.
 //
-// The rows live in libs/config/src/transports/, one file per transport;
-// the table itself in libs/config/src/transport_table.cpp. Adding a
-// transport: a TransportKind value, its settings in DomainSettings, its file
-// and its row (docs/design/deployment.md, "Adding a transport").
+// Each transport is a header in alphapulse/config/transports/ (its settings
+// struct and its row) and a source in libs/config/src/transports/ (the row's
+// functions); the table itself is libs/config/src/transport_table.cpp.
+// Adding a transport: those two files and one row in the table
+// (docs/design/deployment.md, "Adding a transport").
 #include <bitset>
 #include <cstdint>
 #include <memory>
@@ -70,13 +71,15 @@ struct RelayAddress {
 };
 
 struct TransportDescriptor {
-    TransportKind kind;
     std::string_view name;                      ///< "unix_socket", as files and --transport spell it
     std::span<const std::string_view> synonyms; ///< other names files may use ("channels", "message_bus")
     std::span<const std::string_view> keys;     ///< its own keys in a domain's section (beside the policy keys)
     RelayProcess relayProcess;
     bool inProcess; ///< endpoints meet only inside one process (channel)
 
+    /// Its settings with their defaults for `d.domain` into `d.transportSettings`
+    /// (called through useTransport(), before the section's keys).
+    void (*defaults)(DomainSettings& d, const std::string& runtimeDir);
     /// Parses one of `keys` into `d` ("write_mode" is parsed by the deployment for all).
     void (*parseKey)(const SectionKey& key, DomainSettings& d);
     /// After the section's keys: defaults that depend on the domain, checks across keys.
@@ -103,12 +106,8 @@ struct TransportDescriptor {
 
 /// Every transport, in the order files and messages list them.
 [[nodiscard]] std::span<const TransportDescriptor* const> transports() noexcept;
-/// The row of `kind`.
-[[nodiscard]] const TransportDescriptor& transportOf(TransportKind kind) noexcept;
-/// The row of a domain's transport.
-[[nodiscard]] inline const TransportDescriptor& transportOf(const DomainSettings& d) noexcept {
-    return transportOf(d.transport);
-}
+/// The row of a domain's transport; ConfigError when it has none (a DomainSettings{}).
+[[nodiscard]] const TransportDescriptor& transportOf(const DomainSettings& d);
 /// The row named `name` (or one of its synonyms), nullptr when none is.
 [[nodiscard]] const TransportDescriptor* findTransport(std::string_view name) noexcept;
 /// "unix_socket, tcp, shared_memory, channel or nats".

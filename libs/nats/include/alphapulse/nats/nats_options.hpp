@@ -1,6 +1,7 @@
 #pragma once
 // Everything a NatsTransport needs: servers, credentials, TLS, JetStream,
-// and the domain's policies (the same ones a relay applies, R1).
+// and the domain's policies (transport::DomainRules, the same ones a relay
+// applies, R1).
 #include <bitset>
 #include <cstdint>
 #include <optional>
@@ -8,12 +9,9 @@
 #include <string_view>
 #include <vector>
 
+#include "alphapulse/transport/domain_policy.hpp"
 #include "alphapulse/wire/header.hpp"
 #include "alphapulse/wire/message_type.hpp"
-
-namespace alphapulse::relay {
-struct RelayConfig;
-}
 
 namespace alphapulse::nats {
 
@@ -79,7 +77,7 @@ struct NatsOptions {
     wire::Domain domain = wire::Domain::MarketData;
     JetStreamOptions jetstream;
 
-    // --- the domain's policies (as RelayConfig has them)
+    // --- the domain's policies (transport::DomainRules' fields; applyPolicy copies them)
     std::vector<std::uint8_t> customTypes; ///< custom types (200-255) this bus also carries
     bool validateChecksums = false;  ///< drop (and count) frames whose checksum is wrong, both ways
     bool requireSequence = false;    ///< publish: each source's sequence must rise by exactly one
@@ -101,8 +99,9 @@ struct NatsOptions {
 /// "" when the options can be used, else what is wrong (first problem).
 [[nodiscard]] std::string checkOptions(const NatsOptions& options);
 
-/// Copies a relay's policies for the domain (domain, custom types,
-/// checksums, sequence, payload bound, overload -> dropWhenFull).
-void applyPolicy(NatsOptions& options, const relay::RelayConfig& config);
+/// Copies the domain's rules (domain, custom types, checksums, sequence,
+/// payload bound) and its overload policy: drop when full (market data's
+/// default) or hold the delivery back (the lossless domains').
+void applyPolicy(NatsOptions& options, const transport::DomainRules& rules, bool dropWhenFull);
 
 } // namespace alphapulse::nats

@@ -1,5 +1,6 @@
 #pragma once
-// NATS settings as files give them, parsed in one place straight into
+// nats: a domain on NATS subjects (a real nats-server), no alphapulse relay.
+// Its settings are nats::NatsOptions, as files give them, parsed in one place straight into
 // nats::NatsOptions: a deployment's `transport: nats` domain section and the
 // bridge's `bridge.nats:` key take the same keys the same way (each file
 // allows its own set: see deploymentNatsKeys and bridgeNatsKeys).
@@ -11,6 +12,12 @@
 #include "alphapulse/nats/nats_options.hpp"
 
 namespace alphapulse::config {
+
+namespace rows {
+/// Settings: nats::NatsOptions (the client's name, the domain's policies and
+/// write_mode are added when a transport is made).
+extern const TransportDescriptor NATS;
+} // namespace rows
 
 /// The keys a file's NATS settings may have, per level.
 struct NatsKeys {
