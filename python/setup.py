@@ -7,5 +7,6 @@ where it cannot be built (no C compiler), `pip install` still installs the packa
 captures with numpy (alphapulse._capread.BACKEND says which)."""
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("alphapulse._capread_native", sources=["native/capread.c"], optional=True,
+setup(ext_modules=[Extension("alphapulse._capread_native", sources=["native/capread.c"],
+                             depends=["native/capread.h"], optional=True,
                              extra_compile_args=["-std=c11", "-O2"])])

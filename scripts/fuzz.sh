@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the wire and capture libFuzzer targets with clang (ASan + UBSan) in build-fuzz/
-# and runs each for a bounded time. Fails (non-zero) on any crash, leak,
+# Builds the wire and capture libFuzzer targets, and read_capture's C kernel's (python/native), with
+# clang (ASan + UBSan) in build-fuzz/ and runs each for a bounded time. Fails (non-zero) on any crash, leak,
 # sanitizer report, broken invariant, or a failing saved regression input.
 #
 #   scripts/fuzz.sh                     # 20 s per target
@@ -8,21 +8,27 @@
 #   FUZZ_TARGETS="fuzz_tlv" scripts/fuzz.sh
 #
 # Environment: FUZZ_SECONDS (default 20), FUZZ_JOBS (build parallelism,
-# default 2), FUZZ_TARGETS (default all four), BUILD_DIR (default build-fuzz),
-# CXX (default clang++).
+# default 2), FUZZ_TARGETS (default all five), BUILD_DIR (default build-fuzz),
+# CXX (default clang++), CC (default clang), PYTHON (for fuzz_capread's seeds, default /usr/bin/python3).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${BUILD_DIR:-$ROOT/build-fuzz}"
 SECONDS_EACH="${FUZZ_SECONDS:-20}"
 JOBS="${FUZZ_JOBS:-2}"
-TARGETS="${FUZZ_TARGETS:-fuzz_frame fuzz_tlv fuzz_discovery fuzz_capture}"
+TARGETS="${FUZZ_TARGETS:-fuzz_frame fuzz_tlv fuzz_discovery fuzz_capture fuzz_capread}"
 
-# Where a target's sources (corpus/, regressions/) and binary live.
-target_lib() { case "$1" in fuzz_capture) echo capture ;; *) echo wire ;; esac; }
+# Where a target's sources (corpus/, regressions/) and binary live, below the source and build trees.
+target_dir() {
+  case "$1" in
+    fuzz_capture) echo libs/capture/fuzz ;;
+    fuzz_capread) echo python/native ;;
+    *) echo libs/wire/fuzz ;;
+  esac
+}
 
 cmake -S "$ROOT" -B "$BUILD_DIR" \
-  -DCMAKE_CXX_COMPILER="${CXX:-clang++}" \
+  -DCMAKE_CXX_COMPILER="${CXX:-clang++}" -DCMAKE_C_COMPILER="${CC:-clang}" \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DALPHAPULSE_FUZZ=ON \
   -DALPHAPULSE_TESTS=OFF -DALPHAPULSE_BENCHMARKS=OFF -DALPHAPULSE_INSTALL=OFF >/dev/null
@@ -33,12 +39,15 @@ SEEDS="$BUILD_DIR/fuzz-seeds"
 rm -rf "$SEEDS"
 "$BUILD_DIR/libs/wire/fuzz/fuzz_seed_corpus" "$SEEDS"
 "$BUILD_DIR/libs/capture/fuzz/fuzz_capture_seeds" "$SEEDS"
+case " $TARGETS " in
+  *" fuzz_capread "*) PYTHONPATH="$ROOT/python" "${PYTHON:-/usr/bin/python3}" "$ROOT/python/native/fuzz_seeds.py" "$SEEDS/capread" ;;
+esac
 
 status=0
 for target in $TARGETS; do
   corpus_name="${target#fuzz_}"
-  FUZZ_DIR="$ROOT/libs/$(target_lib "$target")/fuzz"
-  bin="$BUILD_DIR/libs/$(target_lib "$target")/fuzz/$target"
+  FUZZ_DIR="$ROOT/$(target_dir "$target")"
+  bin="$BUILD_DIR/$(target_dir "$target")/$target"
   work="$BUILD_DIR/fuzz-corpus/$corpus_name"
   artifacts="$BUILD_DIR/fuzz-artifacts/$corpus_name/"
   mkdir -p "$work" "$artifacts"
