@@ -22,6 +22,7 @@ import socket
 import struct
 import time
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -129,13 +130,63 @@ def read_header(raw, path="capture") -> FileInfo:
 CHUNK_BYTES = 4 << 20  # read() size: whole blocks of this much are checked and gathered at once
 
 
+class _Prefetch:
+    """Reads a file's next CHUNK_BYTES in a thread while the caller checks and gathers the chunk before
+    it: read() copying out of the page cache and the reader copying into the outputs overlap (on the
+    machine measured, a C loop of read() and a copy into fresh memory took 0.23 s for 1.1 GB one after
+    the other, 0.15 s overlapped). Two buffers of 2 * CHUNK_BYTES take turns, a chunk read into the
+    second half of one while the other is walked."""
+
+    def __init__(self, fh, buffers: List[np.ndarray]):
+        self.fh, self.buffers, self.turn = fh, buffers, 0
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="alphapulse-capture-read")
+        self.reading = None
+        self.start()
+
+    def start(self):
+        """Starts reading the next chunk into the buffer whose turn it is."""
+        self.reading = self.pool.submit(self._fill, memoryview(self.buffers[self.turn])[CHUNK_BYTES:])
+
+    def _fill(self, view) -> int:
+        got = 0
+        while got < len(view):
+            n = self.fh.readinto(view[got:])  # releases the GIL
+            if not n:
+                break
+            got += n
+        return got
+
+    def wait(self) -> tuple:
+        """(buffer, bytes read into its second half) of the chunk started last."""
+        got = self.reading.result()
+        self.reading = None
+        arr = self.buffers[self.turn]
+        self.turn ^= 1
+        return arr, got
+
+    def close(self):
+        if self.reading is not None:
+            self.reading.cancel() or self.reading.exception()  # never leave a read() running on the file
+        self.pool.shutdown(wait=True)
+
+
+def _read_buffers(buffers=None) -> List[np.ndarray]:
+    """_Prefetch's two buffers: those of an earlier file when they still fit CHUNK_BYTES."""
+    if buffers is not None and all(len(b) == 2 * CHUNK_BYTES for b in buffers):
+        return buffers
+    return [np.empty(2 * CHUNK_BYTES, np.uint8) for _ in range(2)]
+
+
 class _Walk:
-    """Reads one file's blocks through a reused buffer, in order, and hands the frames blocks to a
-    Reader in batches (all the plain blocks the buffer holds, or one decompressed block). Stops at
+    """Reads one file's blocks through reused buffers, in order, and hands the frames blocks to a
+    Reader in batches (all the plain blocks a buffer holds, or one decompressed block). Stops at
     the first block that does not check and records it in `info`."""
 
-    def __init__(self, path, info: FileInfo, reader: _capread.Reader, buf: np.ndarray):
-        self.path, self.info, self.reader, self.buf = str(path), info, reader, buf
+    def __init__(self, path, info: FileInfo, reader: _capread.Reader, buffers: List[np.ndarray]):
+        self.path, self.info, self.reader, self.buffers = str(path), info, reader, buffers
+        self.buf = np.empty(0, np.uint8)  # the bytes being walked: a view of a buffer, or `own`
+        self.own = None               # the buffer of a file read without _Prefetch (a block longer than a chunk)
+        self.prefetch = None
         self.base = info.header_size  # file offset of buf[0]
         self.have = 0                 # bytes of buf holding the file
         self.eof = False
@@ -143,9 +194,17 @@ class _Walk:
         self.before = []              # (blocks, frames) read before each pending block
 
     def run(self, fh):
-        info = self.info
-        fh.seek(info.header_size)
+        fh.seek(self.info.header_size)
         self.fh, self.size = fh, os.fstat(fh.fileno()).st_size
+        self.prefetch = _Prefetch(fh, self.buffers)
+        try:
+            self._blocks()
+        finally:
+            if self.prefetch is not None:
+                self.prefetch.close()
+
+    def _blocks(self):
+        info = self.info
         pos = 0
         while True:
             pos = self._have(pos, BLOCK_HEADER.size)
@@ -200,28 +259,54 @@ class _Walk:
     def _have(self, pos: int, n: int) -> Optional[int]:
         """Makes buf hold n bytes from pos (less at the end of the file); returns pos's new place.
         Reading more first reads the pending blocks (None if one is broken: the file ends there),
-        then moves the rest to the front of buf."""
+        then puts the rest (the bytes from pos on) just before the next chunk of the file."""
         if pos + n <= self.have or self.eof:
             return pos
         if not self._flush():
             return None
-        rest = self.have - pos
-        if n > len(self.buf):
-            grown = np.empty(_pad8(n) + CHUNK_BYTES, np.uint8)
-            grown[:rest] = self.buf[pos:self.have]
-            self.buf = grown
-        else:
-            self.buf[:rest] = self.buf[pos:self.have]
+        rest = self.buf[pos:self.have]
         self.base += pos
-        self.have = rest
-        view = memoryview(self.buf)
-        while self.have < len(self.buf):
+        if self.prefetch is not None:
+            self._next_chunk(rest, n)
+        else:
+            self._read(rest, n)
+        return 0
+
+    def _next_chunk(self, rest: np.ndarray, n: int):
+        """buf: `rest`, then the chunk _Prefetch read; the next chunk is started. For a block longer
+        than that, the rest of the file is read without _Prefetch (into a buffer that can grow)."""
+        arr, got = self.prefetch.wait()
+        k = len(rest)
+        self.eof = got < CHUNK_BYTES
+        if k <= CHUNK_BYTES:
+            arr[CHUNK_BYTES - k:CHUNK_BYTES] = rest
+            self.buf, self.have = arr[CHUNK_BYTES - k:CHUNK_BYTES + got], k + got
+            if n <= self.have or self.eof:
+                self.prefetch.start()
+                return
+            rest = self.buf
+        else:
+            rest = np.concatenate((rest, arr[CHUNK_BYTES:CHUNK_BYTES + got]))
+        self.prefetch.close()
+        self.prefetch = None
+        self._read(rest, n)
+
+    def _read(self, rest: np.ndarray, n: int):
+        """buf: `rest` at the front of `own` (grown to hold n bytes), then read() until it is full."""
+        k = len(rest)
+        own = self.own
+        if own is None or max(n, k) > len(own):
+            own = np.empty(max(_pad8(n), k) + CHUNK_BYTES, np.uint8)
+        own[:k] = rest  # (overlapping when rest is own's tail: numpy copies through a temporary)
+        self.own = self.buf = own
+        self.have = k
+        view = memoryview(own)
+        while self.have < len(own) and not self.eof:
             got = self.fh.readinto(view[self.have:])
             if not got:
                 self.eof = True
                 break
             self.have += got
-        return 0
 
     def _flush(self) -> bool:
         """Reads the pending plain blocks; False (and `info` says where) when one is broken."""
@@ -239,13 +324,14 @@ class _Walk:
         return False
 
 
-def _scan_file(path, info: FileInfo, reader: Optional[_capread.Reader] = None, buf=None):
-    """Walks a file's blocks (into `reader`; none: only checks them) and fills `info`."""
+def _scan_file(path, info: FileInfo, reader: Optional[_capread.Reader] = None, buffers=None):
+    """Walks a file's blocks (into `reader`; none: only checks them) and fills `info`. Returns the
+    read buffers, for the next file."""
     reader = reader or _capread.new_reader(0, wanted=())
-    walk = _Walk(path, info, reader, np.empty(CHUNK_BYTES, np.uint8) if buf is None else buf)
+    walk = _Walk(path, info, reader, _read_buffers(buffers))
     with open(path, "rb", buffering=0) as fh:
         walk.run(fh)
-    return walk.buf
+    return walk.buffers
 
 
 def capture_files(path) -> List[Path]:
@@ -308,12 +394,12 @@ def read_capture(path, *, verify: bool = False, types=None, errors: str = "skip"
     wanted = None if types is None else [layout(t).type for t in types]
     files = capture_files(path)
     reader = _capread.new_reader(sum(os.path.getsize(f) for f in files), verify=verify, errors=errors, wanted=wanted)
-    buf = None
+    buffers = None
     for f in files:
         with open(f, "rb") as fh:
             info = read_header(fh.read(FILE_HEADER.size), f)
         cap.files.append(info)
-        buf = _scan_file(f, info, reader, buf)
+        buffers = _scan_file(f, info, reader, buffers)
     cap.skipped = reader.skipped
     for t, (arr, times) in reader.final().items():
         name = LAYOUTS[t].name

@@ -3,6 +3,7 @@
 
     PYTHONPATH=build/python /usr/bin/python3 python/bench/bench_capture.py [--frames 10000000]
         [--mix market|trades|tq] [--repeat 5] [--dir /tmp] [--keep]
+    ALPHAPULSE_CAPREAD=numpy ... (read_capture's numpy path rather than its C kernel)
 
 --mix market (default): a market-data mix, 55% Quotes, 30% Trades, 15% OrderBooks of 1 to 10
 levels a side (96 to 384 bytes), interleaved at random; trades: Trades only (a single-type
@@ -27,6 +28,7 @@ import time
 import numpy as np
 
 import alphapulse as ap
+from alphapulse._capread import BACKEND as ENGINE
 from alphapulse._crc import BACKEND, crc32_rows
 
 
@@ -139,8 +141,8 @@ def main():
         runs.append(elapsed)
     best, median = min(runs), statistics.median(runs)
     n = args.frames
-    print(f"{args.mix}: {n} frames {counts}, {os.path.getsize(path) / 1e6:.0f} MB, crc backend {BACKEND}, "
-          f"load {load:.2f} -> {os.getloadavg()[0]:.2f}")
+    print(f"{args.mix}: {n} frames {counts}, {os.path.getsize(path) / 1e6:.0f} MB, read_capture engine {ENGINE}, "
+          f"crc backend {BACKEND}, load {load:.2f} -> {os.getloadavg()[0]:.2f}")
     print(f"read_capture + every array: first {n / first / 1e6:.1f} M frames/s ({first:.3f} s), "
           f"best of {args.repeat} {n / best / 1e6:.1f} M frames/s ({best:.3f} s), median {n / median / 1e6:.1f} M frames/s")
     later = cpu[1:]
