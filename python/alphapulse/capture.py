@@ -135,26 +135,54 @@ class _Prefetch:
     it: read() copying out of the page cache and the reader copying into the outputs overlap (on the
     machine measured, a C loop of read() and a copy into fresh memory took 0.23 s for 1.1 GB one after
     the other, 0.15 s overlapped). Two buffers of 2 * CHUNK_BYTES take turns, a chunk read into the
-    second half of one while the other is walked."""
+    second half of one while the other is walked.
+
+    The thread also follows the chain of block headers through what it reads and computes the CRC of
+    each block payload it holds whole, in `crcs` by (block's file offset, stored_size): the caller
+    takes them from there rather than computing them (about 0.04 s of a 0.3 s read of 1.1 GB). They
+    are the CRCs of exactly those file bytes, whatever the headers say: a damaged header only makes
+    the chain go astray and the caller compute the CRCs itself."""
 
     def __init__(self, fh, buffers: List[np.ndarray]):
         self.fh, self.buffers, self.turn = fh, buffers, 0
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="alphapulse-capture-read")
         self.reading = None
+        self.crcs: Dict[tuple, int] = {}
+        self.offset = self.next_block = fh.tell()  # file offset of the next byte to read, of the next block
+        self.partial = b""  # a block header cut by the end of the previous chunk
         self.start()
 
     def start(self):
         """Starts reading the next chunk into the buffer whose turn it is."""
-        self.reading = self.pool.submit(self._fill, memoryview(self.buffers[self.turn])[CHUNK_BYTES:])
+        self.reading = self.pool.submit(self._fill, self.buffers[self.turn][CHUNK_BYTES:])
 
-    def _fill(self, view) -> int:
+    def _fill(self, chunk: np.ndarray) -> int:
+        view = memoryview(chunk)
         got = 0
         while got < len(view):
             n = self.fh.readinto(view[got:])  # releases the GIL
             if not n:
                 break
             got += n
+        self._crcs_ahead(chunk, self.offset, got)
+        self.offset += got
         return got
+
+    def _crcs_ahead(self, chunk: np.ndarray, first: int, got: int):
+        """The payload CRCs of the blocks whose header and payload lie in chunk[:got] (file offset `first`)."""
+        at, end = self.next_block, first + got
+        while at + BLOCK_HEADER.size <= end:
+            if at < first:  # a header cut by the chunk's start: its end is here
+                head = self.partial + bytes(chunk[:at + BLOCK_HEADER.size - first])
+            else:
+                head = chunk[at - first:at - first + BLOCK_HEADER.size]
+            stored = int.from_bytes(head[8:12], "little")
+            start = at + BLOCK_HEADER.size
+            if start >= first and start + stored <= end:
+                self.crcs[(at, stored)] = _capread.crc_of(chunk[start - first:start + stored - first])
+            at = start + _pad8(stored)
+        self.next_block = at
+        self.partial = bytes(chunk[at - first:got]) if first <= at < end else b""
 
     def wait(self) -> tuple:
         """(buffer, bytes read into its second half) of the chunk started last."""
@@ -227,7 +255,7 @@ class _Walk:
             if start + stored > self.have:
                 info.torn = f"the file ends inside a block ({self.have - start} of {stored} payload bytes)"
                 break
-            if _capread.crc_of(buf[start:start + stored]) != payload_crc:
+            if self._payload_crc(start, stored) != payload_crc:
                 info.torn = "a block payload whose CRC does not match"
                 break
             if kind == KIND_FRAMES:
@@ -255,6 +283,11 @@ class _Walk:
             pos = start + _pad8(stored)
             info.end = min(self.base + pos, self.size)
         self._flush()
+
+    def _payload_crc(self, start: int, stored: int) -> int:
+        """The CRC of buf[start:start + stored], a block payload: _Prefetch's if it computed it."""
+        crc = self.prefetch.crcs.pop((self.base + start - BLOCK_HEADER.size, stored), None) if self.prefetch else None
+        return _capread.crc_of(self.buf[start:start + stored]) if crc is None else crc
 
     def _have(self, pos: int, n: int) -> Optional[int]:
         """Makes buf hold n bytes from pos (less at the end of the file); returns pos's new place.
