@@ -9,4 +9,4 @@ from setuptools import Extension, setup
 
 setup(ext_modules=[Extension("alphapulse._capread_native", sources=["native/capread.c"],
                              depends=["native/capread.h"], optional=True,
-                             extra_compile_args=["-std=c11", "-O2"])])
+                             extra_compile_args=["-std=c11", "-O3"])])

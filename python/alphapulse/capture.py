@@ -8,10 +8,10 @@
 
 Reading walks block headers only: each frames block's columns (receive times, offsets) locate its
 frames, so no Python runs per frame (_capread.py checks and gathers a few MB of blocks at a time,
-with a small C kernel when it was built, else with numpy). The file is read with read() into a
-reused buffer, not mapped: on the machines measured, the page faults of a mapping cost more than
-the copy. Block CRCs are checked (ISA-L's CRC through ctypes when present); frame checksums too
-with verify=True (slower). A
+with a small C kernel when it was built, else with numpy). The file is read with read() into two
+reused buffers, the next 4 MB by a thread while the current ones are gathered, not mapped: on the
+machines measured, the page faults of a mapping cost more than the copy. Block CRCs are checked
+(ISA-L's CRC through ctypes when present); frame checksums too with verify=True (slower). A
 block whose header or payload does not check, or that the file ends inside, ends that file:
 everything before it is kept and `torn` says where (a recorder that crashed mid-write).
 """
