@@ -147,6 +147,42 @@ static int read_frame(ap_batch *b, const ap_tables *t, ap_output *outputs, const
     return keep(b, outputs + type, type, frame, size, load64(b->buf + blk->start + 8 * i));
 }
 
+/* Whether every frame of a block (its framing checked) has the first one's magic, type, version and
+ * payload_size, all back to back. Tested only where the frames part is exactly count frames of
+ * that size long, which a block of mixed types or sizes hardly ever is. */
+static int uniform_block(const uint8_t *buf, const block_at *blk, uint64_t head, uint32_t payload) {
+    int64_t size = HEADER_SIZE + (int64_t)payload;
+    if (size % 8 || blk->end - blk->frames != blk->count * size)
+        return 0;
+    for (int64_t i = 0; i < blk->count; i++) {
+        const uint8_t *frame = buf + blk->frames + frame_offset(buf, blk, i);
+        if (frame != buf + blk->frames + i * size || ((load64(frame) ^ head) & MASK48) || load32(frame + 8) != payload)
+            return 0;
+    }
+    return 1;
+}
+
+/* A uniform block of a wanted fixed-size type, with no checksum to check, whose outputs have room:
+ * its frames and receive times copied by one memcpy each, as they lie back to back (a single-type
+ * capture). 0 when the block is not such a block (it is read frame by frame). */
+static int keep_uniform_block(const ap_batch *b, const ap_tables *t, ap_output *outputs, const block_at *blk) {
+    const uint8_t *first = b->buf + blk->frames + frame_offset(b->buf, blk, 0);
+    uint64_t head = load64(first);
+    uint32_t payload = load32(first + 8);
+    unsigned type = (unsigned)(head >> 32) & 0xFF;
+    ap_output *o = outputs + type;
+    int64_t size = HEADER_SIZE + (int64_t)payload, n = blk->count;
+    if (b->crc_isal || b->crc_zlib || !t->wanted[type] || (head & MASK48) != t->key[type] || payload != t->payload[type] ||
+        o->offsets || n > o->count_cap - o->count || n * size > o->bytes_cap - o->bytes ||
+        !uniform_block(b->buf, blk, head, payload))
+        return 0;
+    memcpy(o->data + o->bytes, first, (size_t)(n * size));
+    memcpy(o->times + o->count, b->buf + blk->start, (size_t)n * sizeof(uint64_t));
+    o->count += n;
+    o->bytes += n * size;
+    return 1;
+}
+
 int capread_blocks(ap_batch *b, const ap_tables *t, ap_output *outputs) {
     for (; b->block < b->block_count; b->block++, b->frame = 0) {
         block_at blk;
@@ -157,6 +193,8 @@ int capread_blocks(ap_batch *b, const ap_tables *t, ap_output *outputs) {
             b->detail = why;
             return CAPREAD_BROKEN;
         }
+        if (b->frame == 0 && keep_uniform_block(b, t, outputs, &blk))
+            continue;
         for (; b->frame < blk.count; b->frame++) {
             int status = read_frame(b, t, outputs, &blk, b->frame);
             if (status != CAPREAD_OK) {

@@ -630,6 +630,19 @@ class BackendsAgree(unittest.TestCase):
             self.agree(cut, small_buffer=True)
             self.assertIsNotNone(self.read("native", cut).files[0].torn)
 
+    def test_single_type_blocks(self):
+        """Blocks of one fixed-size type back to back (the kernel copies them whole), and such blocks
+        with one refused frame or one frame of another type."""
+        trades = [f for f in self.clean if f[4] == 1 and len(f) == 64][:100]
+        frames = trades * 30
+        frames[150] = damaged(frames[150], "bad_size")
+        frames[777] = damaged(frames[777], "unknown_version")
+        frames[1234] = [f for f in self.clean if f[4] == 2][0]
+        path = self.write("trades.apcap", frames=frames, max_frames=256)
+        for kw in ({}, {"verify": True}, {"types": ["Quote"]}, {"errors": "raise"}):
+            self.agree(path, **kw)
+        self.agree(self.write("clean-trades.apcap", frames=trades * 30, max_frames=256), small_buffer=True)
+
     def test_outputs_and_refused_lists_that_grow(self):
         """Outputs sized far too small (the kernel asks for room, then resumes where it stopped), and
         more refused frames in one batch than the kernel's first list holds."""
