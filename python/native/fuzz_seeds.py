@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Seeds for fuzz_capread (its input format is in fuzz_capread.c): batches of frames blocks from real
 captures, written with the package's CaptureWriter, with frames of the fuzz target's types, some
-refused (unknown type, version, size, checksum), in blocks of a few frames.
+refused (unknown type, version, size, checksum), in blocks of a few frames, some of one type.
 
     fuzz_seeds.py OUT_DIR        (run with the package importable: PYTHONPATH=python)"""
 import struct
@@ -41,7 +41,8 @@ def main():
     out = Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        for n, (frames_per_block, picks) in enumerate([(3, range(0, 6)), (5, range(0, 9)), (1, [0, 1, 2]), (4, range(9))]):
+        for n, (frames_per_block, picks) in enumerate([(3, range(0, 6)), (5, range(0, 9)), (1, [0, 1, 2]), (4, range(9)),
+                                                       (4, [0] * 4), (3, [1] * 6)]):  # the last two: single-type blocks
             path = Path(tmp) / f"{n}.apcap"
             with CaptureWriter(path, "mixed", max_frames=frames_per_block) as w:
                 for i, k in enumerate(list(picks) * 2):
