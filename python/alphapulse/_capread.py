@@ -556,18 +556,24 @@ class NativeReader(Reader):
                 self._refused_room(2 * b.refused_cap)
             else:
                 self._room(b.detail, b.room)
+        if b.refused:
+            self._refused(u8, blocks, file, file_base, raise_last=status == _REFUSED)
+        if status == _BROKEN:
+            _p, count, raw_size, _w = blocks[b.block]
+            return BrokenBlock(b.block, _BROKEN_WHY[b.detail](count, raw_size))
+        return None
+
+    def _refused(self, u8: np.ndarray, blocks, file: str, file_base: Optional[int], raise_last: bool):
+        """The batch's refused frames into `skipped`; or WireError for the last, where the kernel stopped."""
+        b = self._batch
         where = self._refused_offsets(blocks, file_base)
-        if status == _REFUSED:
+        if raise_last:
             at = b.refused - 1
             reason = _REFUSED_NAMES[int(self._refused_why[at])]
             pos = int(self._refused_pos[at])
             raise WireError(reason, _refusal_detail(reason, int(u8[pos + 4]), int(u8[pos + 5])), int(where[at]))
         names = [_REFUSED_NAMES[int(c)] for c in self._refused_why[:b.refused]]
         self.skipped.extend((file, o, name) for o, name in zip(where.tolist(), names))
-        if status == _BROKEN:
-            _p, count, raw_size, _w = blocks[b.block]
-            return BrokenBlock(b.block, _BROKEN_WHY[b.detail](count, raw_size))
-        return None
 
     def _refused_offsets(self, blocks, file_base) -> np.ndarray:
         """File offsets of the refused frames: their own, or their (decompressed) block's."""
