@@ -323,12 +323,15 @@ class VariableFrames:
     `fixed` holds their fixed parts as a structured array; `frames()` gives each whole frame
     and `messages()` each one decoded (a Python loop per frame, these types are rare)."""
 
-    def __init__(self, layout: Layout, u8: np.ndarray, offsets: np.ndarray, sizes: np.ndarray):
+    def __init__(self, layout: Layout, u8: np.ndarray, offsets: np.ndarray, sizes: np.ndarray,
+                 fixed: Optional[np.ndarray] = None):
+        """fixed: the frames' fixed parts when the caller already has them (a reader that copied
+        them out as it went); gathered from u8 otherwise."""
         self.layout = layout
         self.offsets = offsets
         self.sizes = sizes
         self._u8 = u8
-        self.fixed = _records(u8, offsets, layout.dtype)
+        self.fixed = _records(u8, offsets, layout.dtype) if fixed is None else fixed
 
     def __len__(self):
         return len(self.offsets)
