@@ -82,7 +82,7 @@ struct TransportDescriptor {
     void (*defaults)(DomainSettings& d, const std::string& runtimeDir);
     /// Parses one of `keys` into `d` ("write_mode" is parsed by the deployment for all).
     void (*parseKey)(const SectionKey& key, DomainSettings& d);
-    /// After the section's keys: defaults that depend on the domain, checks across keys.
+    /// After the section's keys: checks across keys, and what depends on keys given in any order.
     void (*finish)(const Section& section, DomainSettings& d);
     /// The transport a client named `clientName` uses. `subscription` is the
     /// client's (nullopt: the whole domain), for transports that subscribe
