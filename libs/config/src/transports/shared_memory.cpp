@@ -52,7 +52,7 @@ std::unique_ptr<transport::Transport> make(const DomainSettings& d, std::string_
     options.sizeBytes = shm.sizeBytes;
     options.spinUs = shm.spinUs;
     options.wait = shm.wait == SharedMemorySettings::Wait::Spin ? transport::ShmTransport::Wait::Spin
-                                                                           : transport::ShmTransport::Wait::Block;
+                                                                : transport::ShmTransport::Wait::Block;
     options.validateChecksums = d.relay.validateChecksums;
     options.requireSequence = d.relay.requireSequence;
     options.backpressure = d.relay.overload == relay::OverloadPolicy::Backpressure;
