@@ -27,8 +27,9 @@ Per batch (Reader; the kernel does the same per frame, in the same order, with t
     at every 8-byte position: the copy loop runs in C) and one of the receive times; frames of one
     type back to back are copied block by block. Variable-size frames: one gather per distinct size,
     written back to back in receive order.
-Outputs are allocated once at an upper bound of their count (bytes to read / frame size): pages
-never written cost nothing, and the unused tail is given back by one realloc at the end. Work arrays
+Outputs are taken once at an upper bound of their count (bytes to read / frame size) from _arena's
+pool: the mappings an earlier read's dropped arrays gave back, else fresh ones; pages never written
+cost nothing, and the arrays handed out are views of the filled part. Work arrays
 are reused from batch to batch: on the machine measured, page-faulting fresh temporaries in again
 and again cost more than the arithmetic on them.
 """
@@ -41,7 +42,7 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from . import _crc
+from . import _arena, _crc
 from .wire import HEADER_SIZE, LAYOUTS, MAGIC, VariableFrames, WireError, _rows
 
 MAX_RAW_SIZE = 64 << 20
@@ -94,24 +95,31 @@ def _refusal_detail(reason: str, number: int, version: int) -> str:
 
 
 class _Column:
-    """A growable 1-D array: slot(k) gives the next k elements to fill; final() trims (realloc)."""
+    """A growable 1-D array: slot(k) gives the next k elements to fill; final() the filled ones.
 
-    def __init__(self, dtype, bound: int):
+    Its memory comes from _arena's pool under `role` (a message type's column): the mapping an
+    earlier read's array of that role gave back, pages already in place, or a fresh one. It is
+    sized at `bound` elements; pages never written cost nothing."""
+
+    def __init__(self, role, dtype, bound: int):
+        self.role, self.n = role, 0
         capacity = max(int(bound), 16)
         while True:
             try:
-                self.a = np.empty(capacity, dtype)   # pages are only touched when written
+                self.a, self.region = _arena.POOL.take(role, dtype, capacity)
                 break
             except MemoryError:
                 if capacity <= 1 << 20:
                     raise
                 capacity //= 16
-        self.n = 0
 
     def reserve(self, total: int):
         """Room for `total` elements (at least twice as many as now when it grows)."""
         if total > len(self.a):
-            self.a.resize(max(total, 2 * len(self.a)), refcheck=False)
+            a, region = _arena.POOL.take(self.role, self.a.dtype, max(total, 2 * len(self.a)))
+            a[:self.n] = self.a[:self.n]
+            self.region.settle(self.n * self.a.itemsize)
+            self.a, self.region = a, region
 
     def slot(self, k: int) -> np.ndarray:
         self.reserve(self.n + k)
@@ -120,8 +128,8 @@ class _Column:
         return out
 
     def final(self) -> np.ndarray:
-        self.a.resize(self.n, refcheck=False)
-        return self.a
+        self.region.settle(self.n * self.a.itemsize)
+        return self.a[:self.n]
 
 
 class _VariableSink:
@@ -129,10 +137,11 @@ class _VariableSink:
 
     def __init__(self, lay, bound_bytes: int):
         self.layout = lay
-        self.data = _Column(np.uint8, bound_bytes)
-        self.offsets = _Column(np.int64, bound_bytes // lay.size)
-        self.sizes = _Column(np.int64, bound_bytes // lay.size)
-        self.times = _Column(np.uint64, bound_bytes // lay.size)
+        t = lay.type
+        self.data = _Column((t, "frames"), np.uint8, bound_bytes)
+        self.offsets = _Column((t, "offsets"), np.int64, bound_bytes // lay.size)
+        self.sizes = _Column((t, "sizes"), np.int64, bound_bytes // lay.size)
+        self.times = _Column((t, "times"), np.uint64, bound_bytes // lay.size)
 
     def add(self, u8: np.ndarray, pos: np.ndarray, sizes: np.ndarray, times: np.ndarray):
         """Copies the frames at byte positions `pos` of `sizes` bytes, back to back in receive order:
@@ -349,7 +358,7 @@ class Reader:
         lay = LAYOUTS[t]
         if t not in self.fixed:
             bound = self.bound // lay.size + 1
-            self.fixed[t] = (_Column(lay.dtype, bound), _Column(np.uint64, bound))
+            self.fixed[t] = (_Column((t, "frames"), lay.dtype, bound), _Column((t, "times"), np.uint64, bound))
         records, stamps = self.fixed[t]
         dest = records.slot(k)
         if k == n and lay.size % 8 == 0 and self._contiguous(end8, pos8, first):  # one type, back to back
@@ -604,10 +613,10 @@ class NativeReader(Reader):
         lay = LAYOUTS[t]
         if lay.fixed:
             bound = self.bound // lay.size + 1
-            self.fixed[t] = (_Column(lay.dtype, bound), _Column(np.uint64, bound))
+            self.fixed[t] = (_Column((t, "frames"), lay.dtype, bound), _Column((t, "times"), np.uint64, bound))
         else:
             self.variable[t] = _VariableSink(lay, self.bound)
-            self._fixed_parts[t] = _Column(lay.dtype, self.bound // lay.size + 1)
+            self._fixed_parts[t] = _Column((t, "fixed"), lay.dtype, self.bound // lay.size + 1)
             self._outputs[t].fixed_size = lay.dtype.itemsize
         return self._columns(t)
 
@@ -615,6 +624,7 @@ class NativeReader(Reader):
         """Grows type t's outputs (or makes them) for at least one more frame of frame_bytes."""
         out = self._outputs[t]
         data, *per_frame = self._columns(t)
+        self._filled(out, data, per_frame)  # what a grown column copies over
         data.reserve(-(-(out.bytes + frame_bytes) // data.a.itemsize))
         out.data, out.bytes_cap = data.a.ctypes.data, data.a.nbytes
         for name, col in zip(("times", "offsets", "sizes", "fixed"), per_frame):
@@ -625,13 +635,17 @@ class NativeReader(Reader):
 
     def final(self):
         for t in list(self.fixed) + list(self.variable):
-            out = self._outputs[t]
             data, *per_frame = self._columns(t)
-            data.n = out.bytes // data.a.itemsize
-            for col in per_frame:
-                if col is not None:
-                    col.n = out.count
+            self._filled(self._outputs[t], data, per_frame)
         return super().final()
+
+    @staticmethod
+    def _filled(out, data: _Column, per_frame: list):
+        """The columns' element counts from what the kernel wrote (it does not update them)."""
+        data.n = out.bytes // data.a.itemsize
+        for col in per_frame:
+            if col is not None:
+                col.n = out.count
 
     def _variable_final(self, t: int) -> tuple:
         """VariableFrames with the fixed parts the kernel copied out as it went (gathering them

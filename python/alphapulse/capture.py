@@ -14,6 +14,10 @@ machines measured, the page faults of a mapping cost more than the copy. Block C
 (ISA-L's CRC through ctypes when present); frame checksums too with verify=True (slower). A
 block whose header or payload does not check, or that the file ends inside, ends that file:
 everything before it is kept and `torn` says where (a recorder that crashed mid-write).
+
+The arrays are views of memory that, once the caller drops them, is kept for the next read for 10 s
+(ALPHAPULSE_CAPTURE_KEEP_SECONDS; release_memory() gives it back now): fresh memory, zeroed by the
+kernel page by page, cost more than the copy into it (_arena.py).
 """
 import ctypes
 import ctypes.util
@@ -28,7 +32,8 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from . import _capread
+from . import _arena, _capread
+from ._arena import release as release_memory  # noqa: F401 (public: alphapulse.capture.release_memory)
 from ._capread import MAX_RAW_SIZE
 from .wire import DOMAINS, LAYOUTS, TypeMap, WireError, _at, frame_offsets, layout
 
@@ -202,7 +207,7 @@ def _read_buffers(buffers=None) -> List[np.ndarray]:
     """_Prefetch's two buffers: those of an earlier file when they still fit CHUNK_BYTES."""
     if buffers is not None and all(len(b) == 2 * CHUNK_BYTES for b in buffers):
         return buffers
-    return [np.empty(2 * CHUNK_BYTES, np.uint8) for _ in range(2)]
+    return [_arena.POOL.take(("read buffer", i), np.uint8, 2 * CHUNK_BYTES)[0] for i in range(2)]
 
 
 class _Walk:

@@ -459,9 +459,9 @@ class FastPathMatchesReference(unittest.TestCase):
         self.assertEqual(cap.receive_times["OrderBook"].tolist(), want_times["OrderBook"])
 
     def test_large_outputs_equal_a_small_buffer_read_and_are_freed(self):
-        """Outputs of several MB (numpy's arrays from 4 MiB up are on transparent huge pages): the same
-        as a read through a buffer smaller than one block, writable, to_pandas works, and every array's
-        memory is released with the Capture (weak references to the objects owning the buffers)."""
+        """Outputs of several MB: the same as a read through a buffer smaller than one block, writable,
+        to_pandas works, and every array's mapping is given back with the Capture (weak references to
+        the objects owning the buffers; _arena keeps the mappings for the next read, test_capture_memory)."""
         trades = [f for f in self.frames if f[4] == 1 and len(f) == 64]
         copies = 100_000 // len(trades) + 1  # Trades alone: over 6 MB of records
         path = Path(self.tmp) / "large.apcap"
