@@ -26,7 +26,8 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-_HUGE = 2 << 20                       # a transparent huge page: mappings are multiples of it
+_HUGE = 2 << 20                       # a transparent huge page: large mappings are multiples of it
+_HUGE_FROM = 4 << 20                  # from this size on, as numpy does; smaller ones have 4 KiB pages
 _FLAGS = getattr(mmap, "MAP_PRIVATE", 0) | getattr(mmap, "MAP_ANONYMOUS", 0)
 
 
@@ -48,19 +49,21 @@ def _up(n: int, to: int) -> int:
 class Region:
     """One mapping: its size, the bytes of it written so far (backed), and when it was given back."""
 
-    __slots__ = ("mm", "size", "touched", "freed_at")
+    __slots__ = ("mm", "size", "grain", "touched", "freed_at")
 
     def __init__(self, size: int):
-        self.size = _up(max(size, 1), _HUGE)
+        huge = size >= _HUGE_FROM and hasattr(mmap, "MADV_HUGEPAGE")
+        self.grain = _HUGE if huge else mmap.PAGESIZE
+        self.size = _up(max(size, 1), self.grain)
         self.mm = mmap.mmap(-1, self.size, flags=_FLAGS)
-        if hasattr(mmap, "MADV_HUGEPAGE"):
+        if huge:  # a small array on a huge page would hold 2 MiB for a few bytes
             self.mm.madvise(mmap.MADV_HUGEPAGE)
         self.touched = 0
         self.freed_at = 0.0
 
     def settle(self, used: int):
         """A read wrote the first `used` bytes: pages an earlier read wrote past them are given back."""
-        end = _up(used, _HUGE)
+        end = _up(used, self.grain)
         if self.touched > end and hasattr(mmap, "MADV_DONTNEED"):
             self.mm.madvise(mmap.MADV_DONTNEED, end, self.touched - end)
             self.touched = end
@@ -96,7 +99,7 @@ class Pool:
             except OSError as e:
                 raise MemoryError(f"cannot map {need} bytes for a capture read: {e}") from None
         lease = (ctypes.c_char * region.size).from_buffer(region.mm)
-        weakref.finalize(lease, self._give_back, role, region)
+        weakref.finalize(lease, self._give_back, role, region).atexit = False  # nothing to keep at exit
         return np.frombuffer(lease, dtype, count), region
 
     def _reuse(self, role, need: int) -> Optional[Region]:

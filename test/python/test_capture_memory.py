@@ -5,6 +5,7 @@ types takes them (pages already in place) and sees none of the earlier read's by
 mapping is unmapped after keep_seconds, by release(), or at once with keep_seconds 0."""
 import ctypes
 import gc
+import mmap
 import os
 import shutil
 import subprocess
@@ -126,6 +127,15 @@ class KeptMemory(unittest.TestCase):
         self.assertEqual(region.touched, 2 << 20)  # down to the huge page the 8000 bytes are in
         self.assertTrue((again[(2 << 20) // 8:] == 0).all())  # given back: read as fresh zero pages
         self.assertTrue((again[1000:(2 << 20) // 8] == 7).all())  # kept: the earlier bytes, never shown by a read
+
+    def test_small_outputs_are_not_on_huge_pages(self):
+        """A small array on a 2 MiB huge page would hold 2 MiB for a few bytes (a small capture of many
+        types has dozens of columns): below 4 MiB a mapping has ordinary pages and is sized by them."""
+        small, region = _arena.POOL.take(("test", "small"), np.uint8, 1000)
+        self.assertEqual((region.grain, region.size), (mmap.PAGESIZE, mmap.PAGESIZE))
+        big, huge = _arena.POOL.take(("test", "big"), np.uint8, (4 << 20) + 1)
+        self.assertEqual((huge.grain, huge.size), (2 << 20, 6 << 20))
+        self.assertEqual((len(small), len(big)), (1000, (4 << 20) + 1))
 
     def test_a_bad_keep_seconds_is_a_clear_error(self):
         env = dict(os.environ, ALPHAPULSE_CAPTURE_KEEP_SECONDS="ten")
